@@ -1,0 +1,60 @@
+# CoopMap: `make run` serves the app with demo data, `make test` runs the whole suite.
+# Both create .venv/ and install everything on a fresh clone.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: setup run test worker beat bench lint format messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+setup: $(VENV)/.installed
+	@mkdir -p var/mail var/media
+
+run: setup
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+worker: setup
+	$(BIN)/celery -A coopmap worker --loglevel=INFO
+
+beat: setup
+	$(BIN)/celery -A coopmap beat --loglevel=INFO --schedule var/celerybeat-schedule
+
+bench: setup
+	$(BIN)/python -m bench
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/djlint templates --lint
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python manage.py check
+
+format: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Refresh the translation catalogues after changing user-visible strings, then translate the
+# new entries in locale/*/LC_MESSAGES/django.po. The compiled .mo files are committed so that a
+# fresh clone needs no gettext tools.
+messages: setup
+	$(BIN)/python manage.py makemessages --locale de --locale en --ignore ".venv/*" --ignore "var/*"
+	$(BIN)/python manage.py makemessages --locale de --locale en -d djangojs --ignore ".venv/*" --ignore "var/*" --ignore "static/vendor/*"
+	$(BIN)/python manage.py compilemessages --ignore ".venv/*"
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

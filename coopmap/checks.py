@@ -1,0 +1,22 @@
+"""System checks that refuse a production configuration which would be unsafe."""
+
+from django.conf import settings
+from django.core.checks import Error, Tags, register
+
+
+@register(Tags.security, deploy=True)
+def check_production_settings(app_configs, **kwargs) -> list[Error]:
+    """Reject the development secret key and a missing broker outside DEBUG."""
+    errors = []
+    if not settings.DEBUG and settings.SECRET_KEY.startswith("django-insecure-"):
+        errors.append(
+            Error("SECRET_KEY must be set in production.", id="coopmap.E001"),
+        )
+    if not settings.DEBUG and not settings.REDIS_URL:
+        errors.append(
+            Error(
+                "REDIS_URL must be set in production: tasks would run inside web requests.",
+                id="coopmap.E002",
+            )
+        )
+    return errors

@@ -1,0 +1,36 @@
+"""Site-wide views: health check, privacy notice, the managers' dashboard."""
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from .permissions import manager_required
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Report whether the database and the Celery broker answer (200) or not (503)."""
+    status = {"database": "ok", "broker": "eager" if not settings.REDIS_URL else "ok"}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:  # noqa: BLE001 - any failure means unhealthy
+        status["database"] = "error"
+    if settings.REDIS_URL:
+        import redis
+
+        try:
+            redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping()
+        except redis.RedisError:
+            status["broker"] = "error"
+    healthy = status["database"] == "ok" and status["broker"] in ("ok", "eager")
+    return JsonResponse(status, status=200 if healthy else 503)
+
+
+def privacy(request: HttpRequest) -> HttpResponse:
+    return render(request, "privacy.html")
+
+
+@manager_required
+def manage_dashboard(request: HttpRequest) -> HttpResponse:
+    return render(request, "manage/dashboard.html")

@@ -1,0 +1,7 @@
+"""Directory pages of the managers' area (moderation, imports)."""
+
+from django.urls import path
+
+app_name = "directory-manage"
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""The needs analysis (Bedarfsanalyse): questionnaires, invitations and responses."""

@@ -1,0 +1,154 @@
+"""Shared fixtures: users of every role and factories for directory data."""
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group
+
+from tests.factories import OrganizationFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media_and_mail(settings, tmp_path):
+    """Keep files that tests write out of ``var/``."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def manager(db):
+    user = UserFactory(username="manager")
+    group, _ = Group.objects.get_or_create(name=settings.NETWORK_MANAGERS_GROUP)
+    user.groups.add(group)
+    return user
+
+
+@pytest.fixture
+def manager_client(client, manager):
+    client.force_login(manager)
+    return client
+
+
+@pytest.fixture
+def organization(db):
+    return OrganizationFactory()
+
+
+# --- Markers: services and browser ------------------------------------------------------------
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+HAS_SERVICES = bool(os.environ.get("DATABASE_URL")) and bool(os.environ.get("REDIS_URL"))
+CHROMIUM = "/usr/bin/chromium"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip tests whose infrastructure is missing, with a message saying how to get it.
+
+    In CI (``CI=true``) a missing browser is a failure, not a skip; tests marked ``services``
+    run in CI's second pass, which sets ``DATABASE_URL`` and ``REDIS_URL``.
+    """
+    no_services = pytest.mark.skip(
+        reason="needs PostgreSQL, Redis and a Celery worker: set DATABASE_URL and REDIS_URL"
+    )
+    no_browser = pytest.mark.skip(
+        reason=f"needs {CHROMIUM}: install it with `apt-get install -y chromium`"
+    )
+    for item in items:
+        if "services" in item.keywords and not HAS_SERVICES:
+            item.add_marker(no_services)
+        if "browser" in item.keywords and not Path(CHROMIUM).exists():
+            if IN_CI:
+                item.add_marker(pytest.mark.xfail(reason="CI must have chromium", strict=True))
+            else:
+                item.add_marker(no_browser)
+
+
+# --- A real Celery worker for tests marked ``services`` ---------------------------------------
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, django_db_setup):
+    """Start a real Celery worker on the test database and the configured Redis; stop it after.
+
+    Tests using it must commit their data (``transactional_db``), since the worker reads it
+    through its own database connection.
+    """
+    from django.db import connection
+
+    if not HAS_SERVICES:
+        pytest.skip("needs DATABASE_URL and REDIS_URL")
+    worker = CeleryWorker(database_name=connection.settings_dict["NAME"])
+    worker.start()
+    yield worker
+    worker.stop()
+
+
+class CeleryWorker:
+    """A ``celery worker`` subprocess on the test database; tests may kill and restart it."""
+
+    def __init__(self, *, database_name: str, visibility_timeout: int = 10) -> None:
+        url = urlsplit(os.environ["DATABASE_URL"])
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": urlunsplit(url._replace(path=f"/{database_name}")),
+            # Unacknowledged tasks of a killed worker come back after this many seconds.
+            "CELERY_VISIBILITY_TIMEOUT": str(visibility_timeout),
+            "DJANGO_SETTINGS_MODULE": "coopmap.settings",
+        }
+        self.hostname = f"test-{os.getpid()}-{uuid.uuid4().hex[:6]}@localhost"
+        self.process: subprocess.Popen | None = None
+        self.log_path = Path(tempfile.gettempdir()) / f"coopmap-{self.hostname}.log"
+
+    def start(self, *, timeout: float = 60) -> None:
+        from coopmap.celery import app
+
+        self.process = subprocess.Popen(
+            [
+                sys.executable, "-m", "celery", "-A", "coopmap", "worker",
+                "--pool=prefork", "--concurrency=1", "--loglevel=INFO",
+                "--without-gossip", "--without-mingle", "-n", self.hostname,
+            ],
+            env=self.env,
+            stdout=self.log_path.open("ab"),
+            stderr=subprocess.STDOUT,
+            cwd=Path(__file__).resolve().parent.parent,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"celery worker exited; see {self.log_path}")
+            if app.control.ping(destination=[self.hostname], timeout=0.5):
+                return
+        self.stop()
+        raise RuntimeError(f"celery worker did not answer in {timeout}s; see {self.log_path}")
+
+    def kill(self) -> None:
+        """Kill the worker and its pool at once (SIGKILL), as a crash or OOM kill would."""
+        if self.process and self.process.poll() is None:
+            subprocess.run(["pkill", "-9", "-f", self.hostname], check=False)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.kill()
