@@ -1,7 +1,5 @@
 """Directory pages of the managers' area (moderation, imports)."""
 
-from django.urls import path
-
 app_name = "directory-manage"
 
 urlpatterns: list = []

@@ -166,9 +166,7 @@ class Organization(models.Model):
                 | Q(founded_year__gte=1800, founded_year__lte=2100),
                 name="org_founded_year_plausible",
             ),
-            models.CheckConstraint(
-                condition=~Q(name=""), name="org_name_not_empty"
-            ),
+            models.CheckConstraint(condition=~Q(name=""), name="org_name_not_empty"),
             models.CheckConstraint(
                 condition=Q(
                     status__in=["unconfirmed", "pending", "published", "rejected", "archived"]
@@ -186,8 +184,12 @@ class Organization(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         self.search_text = build_search_text(
-            self.name, self.city, self.summary_de, self.summary_en,
-            self.description_de, self.description_en,
+            self.name,
+            self.city,
+            self.summary_de,
+            self.summary_en,
+            self.description_de,
+            self.description_en,
         )
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:

@@ -71,6 +71,8 @@ def pytest_collection_modifyitems(config, items):
         reason=f"needs {CHROMIUM}: install it with `apt-get install -y chromium`"
     )
     for item in items:
+        if "e2e" in item.path.parts:
+            item.add_marker(pytest.mark.browser)
         if "services" in item.keywords and not HAS_SERVICES:
             item.add_marker(no_services)
         if "browser" in item.keywords and not Path(CHROMIUM).exists():
@@ -121,9 +123,19 @@ class CeleryWorker:
 
         self.process = subprocess.Popen(
             [
-                sys.executable, "-m", "celery", "-A", "coopmap", "worker",
-                "--pool=prefork", "--concurrency=1", "--loglevel=INFO",
-                "--without-gossip", "--without-mingle", "-n", self.hostname,
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "coopmap",
+                "worker",
+                "--pool=prefork",
+                "--concurrency=1",
+                "--loglevel=INFO",
+                "--without-gossip",
+                "--without-mingle",
+                "-n",
+                self.hostname,
             ],
             env=self.env,
             stdout=self.log_path.open("ab"),
