@@ -32,6 +32,22 @@ def _clear_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _celery_eager_unless_real_worker(request):
+    """Run tasks in-process, except in tests that use the real worker (``celery_worker_process``).
+
+    On the production configuration tasks would otherwise go to Redis with no worker to run
+    them; the tests marked ``services`` exercise that path on purpose.
+    """
+    from coopmap.celery import app
+
+    eager = "celery_worker_process" not in request.fixturenames
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = eager
+    yield
+    app.conf.task_always_eager = previous
+
+
 @pytest.fixture
 def manager(db):
     user = UserFactory(username="manager")
@@ -86,17 +102,25 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture
-def celery_worker_process(transactional_db, django_db_setup):
+def celery_worker_process(transactional_db, django_db_setup, tmp_path):
     """Start a real Celery worker on the test database and the configured Redis; stop it after.
 
     Tests using it must commit their data (``transactional_db``), since the worker reads it
-    through its own database connection.
+    through its own database connection. The worker writes e-mails as files to
+    ``worker.mail_dir``.
     """
     from django.db import connection
 
+    from coopmap.celery import app
+
     if not HAS_SERVICES:
         pytest.skip("needs DATABASE_URL and REDIS_URL")
-    worker = CeleryWorker(database_name=connection.settings_dict["NAME"])
+    app.control.purge()  # no task of an earlier test may reach this worker
+    worker = CeleryWorker(
+        database_name=connection.settings_dict["NAME"],
+        extra_env={"EMAIL_FILE_PATH": str(tmp_path / "mail"), "VAR_DIR": str(tmp_path / "var")},
+    )
+    worker.mail_dir = tmp_path / "mail"
     worker.start()
     yield worker
     worker.stop()
@@ -105,7 +129,9 @@ def celery_worker_process(transactional_db, django_db_setup):
 class CeleryWorker:
     """A ``celery worker`` subprocess on the test database; tests may kill and restart it."""
 
-    def __init__(self, *, database_name: str, visibility_timeout: int = 10) -> None:
+    def __init__(
+        self, *, database_name: str, visibility_timeout: int = 10, extra_env: dict | None = None
+    ) -> None:
         url = urlsplit(os.environ["DATABASE_URL"])
         self.env = {
             **os.environ,
@@ -113,6 +139,7 @@ class CeleryWorker:
             # Unacknowledged tasks of a killed worker come back after this many seconds.
             "CELERY_VISIBILITY_TIMEOUT": str(visibility_timeout),
             "DJANGO_SETTINGS_MODULE": "coopmap.settings",
+            **(extra_env or {}),
         }
         self.hostname = f"test-{os.getpid()}-{uuid.uuid4().hex[:6]}@localhost"
         self.process: subprocess.Popen | None = None

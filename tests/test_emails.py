@@ -57,6 +57,7 @@ def test_broker_outage_keeps_the_email_and_the_sweep_sends_it(
 
     from coopmap.celery import app
 
+    previous_broker = app.conf.broker_url
     app.conf.task_always_eager = False
     app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens there
     try:
@@ -64,7 +65,7 @@ def test_broker_outage_keeps_the_email_and_the_sweep_sends_it(
             email = emails.email_queue(to="a@example.org", template="greeting", context={})
     finally:
         app.conf.task_always_eager = True
-        app.conf.broker_url = "memory://"
+        app.conf.broker_url = previous_broker
     email.refresh_from_db()
     assert email.status == OutgoingEmail.Status.QUEUED
     assert mail.outbox == []
