@@ -1,0 +1,23 @@
+# The CoopMap image: one image for the web app, the Celery worker and beat.
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    VAR_DIR=/app/var
+
+WORKDIR /app
+COPY pyproject.toml ./
+COPY coopmap ./coopmap
+COPY directory ./directory
+COPY survey ./survey
+RUN pip install .
+COPY . .
+RUN useradd --system --home /app coopmap \
+    && mkdir -p /app/var \
+    && DEBUG=false SECRET_KEY=build-only python manage.py collectstatic --noinput \
+    && chown -R coopmap /app/var
+USER coopmap
+
+EXPOSE 8000
+CMD ["gunicorn", "coopmap.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
