@@ -106,7 +106,9 @@ class Organization(models.Model):
     contact_language = models.CharField(
         _("contact's language"), max_length=8, blank=True, default=""
     )
-    privacy_consent_at = models.DateTimeField(_("consented to privacy notice"), null=True, blank=True)
+    privacy_consent_at = models.DateTimeField(
+        _("consented to privacy notice"), null=True, blank=True
+    )
     privacy_notice_version = models.CharField(
         _("privacy notice version"), max_length=20, blank=True, default=""
     )
@@ -389,6 +391,7 @@ class AuditLogEntry(models.Model):
 
     class ActorKind(models.TextChoices):
         USER = "user", _("User")
+        VISITOR = "visitor", _("Visitor (signup form)")
         CONTACT = "contact", _("Contact via magic link")
         SYSTEM = "system", _("System")
 

@@ -74,7 +74,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('organization_name', models.CharField(max_length=200, verbose_name='organization name')),
-                ('actor_kind', models.CharField(choices=[('user', 'User'), ('contact', 'Contact via magic link'), ('system', 'System')], max_length=8, verbose_name='actor')),
+                ('actor_kind', models.CharField(choices=[('user', 'User'), ('visitor', 'Visitor (signup form)'), ('contact', 'Contact via magic link'), ('system', 'System')], max_length=8, verbose_name='actor')),
                 ('action', models.CharField(choices=[('submitted', 'Signed up'), ('confirmed', 'E-mail address confirmed'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('position_corrected', 'Position corrected'), ('edit_link_sent', 'Edit link sent'), ('revision_submitted', 'Change submitted'), ('revision_approved', 'Change approved'), ('revision_rejected', 'Change rejected'), ('data_exported', 'Stored data downloaded'), ('deletion_requested', 'Deletion requested'), ('deleted', 'Deleted')], max_length=24, verbose_name='action')),
                 ('details', models.JSONField(blank=True, default=dict, encoder=django.core.serializers.json.DjangoJSONEncoder, verbose_name='details')),
                 ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='time')),
