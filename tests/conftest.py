@@ -32,6 +32,22 @@ def _clear_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _celery_in_process(request):
+    """Run Celery tasks in-process in every test except those that drive a real worker.
+
+    With REDIS_URL set (the services run), tasks would otherwise wait in Redis for a worker
+    that is not there, and tests of what a task does would see nothing happen.
+    """
+    from coopmap.celery import app
+
+    saved = app.conf.task_always_eager, app.conf.broker_url
+    if "services" not in request.keywords:
+        app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager, app.conf.broker_url = saved
+
+
 @pytest.fixture
 def manager(db):
     user = UserFactory(username="manager")
@@ -86,7 +102,13 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture
-def celery_worker_process(transactional_db, django_db_setup):
+def celery_worker_env() -> dict:
+    """Extra environment variables for the worker; override this fixture in a test module."""
+    return {}
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, django_db_setup, celery_worker_env):
     """Start a real Celery worker on the test database and the configured Redis; stop it after.
 
     Tests using it must commit their data (``transactional_db``), since the worker reads it
@@ -96,7 +118,9 @@ def celery_worker_process(transactional_db, django_db_setup):
 
     if not HAS_SERVICES:
         pytest.skip("needs DATABASE_URL and REDIS_URL")
-    worker = CeleryWorker(database_name=connection.settings_dict["NAME"])
+    worker = CeleryWorker(
+        database_name=connection.settings_dict["NAME"], extra_env=celery_worker_env
+    )
     worker.start()
     yield worker
     worker.stop()
@@ -105,7 +129,9 @@ def celery_worker_process(transactional_db, django_db_setup):
 class CeleryWorker:
     """A ``celery worker`` subprocess on the test database; tests may kill and restart it."""
 
-    def __init__(self, *, database_name: str, visibility_timeout: int = 10) -> None:
+    def __init__(
+        self, *, database_name: str, visibility_timeout: int = 10, extra_env: dict | None = None
+    ) -> None:
         url = urlsplit(os.environ["DATABASE_URL"])
         self.env = {
             **os.environ,
@@ -113,6 +139,7 @@ class CeleryWorker:
             # Unacknowledged tasks of a killed worker come back after this many seconds.
             "CELERY_VISIBILITY_TIMEOUT": str(visibility_timeout),
             "DJANGO_SETTINGS_MODULE": "coopmap.settings",
+            **(extra_env or {}),
         }
         self.hostname = f"test-{os.getpid()}-{uuid.uuid4().hex[:6]}@localhost"
         self.process: subprocess.Popen | None = None
