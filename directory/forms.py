@@ -138,8 +138,10 @@ class OrganizationForm(forms.ModelForm):
         """Return the cleaned values of the entry's own fields (without sectors)."""
         return {name: self.cleaned_data[name] for name in SELF_SERVICE_FIELDS if name != "sectors"}
 
-    def changes_from(self, organization: Organization) -> dict:
-        """Return {field: new value} for what differs from ``organization`` (sectors as slugs)."""
+    def changes(self) -> dict:
+        """Return {field: new value} for what differs from the stored entry (sectors as slugs)."""
+        # Validation has written the new values into self.instance: compare with the database.
+        organization = Organization.objects.get(pk=self.instance.pk)
         changes = {}
         for name in SELF_SERVICE_FIELDS:
             if name == "sectors":

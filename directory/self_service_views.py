@@ -93,7 +93,7 @@ def self_service_edit(request: HttpRequest, organization: Organization, token: s
         request.POST or None, instance=organization, initial=pending.changes if pending else None
     )
     if request.method == "POST" and form.is_valid():
-        changes = form.changes_from(organization)
+        changes = form.changes()
         if not changes:
             messages.info(request, _("You changed nothing, so there is nothing to review."))
         else:
