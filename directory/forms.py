@@ -91,6 +91,7 @@ class OrganizationForm(forms.ModelForm):
         }
 
     def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "")  # the stylesheet marks required fields instead
         super().__init__(*args, **kwargs)
         for name in REQUIRED_FIELDS:
             self.fields[name].required = True
