@@ -51,7 +51,8 @@ def test_a_new_coop_registers_confirms_and_is_published_by_a_manager(
     assert organization.contact_language == "en"
 
     manager = UserFactory(username="moderatorin")
-    manager.groups.add(Group.objects.get(name=django_settings.NETWORK_MANAGERS_GROUP))
+    group, _ = Group.objects.get_or_create(name=django_settings.NETWORK_MANAGERS_GROUP)
+    manager.groups.add(group)
     page.goto(f"{live_server.url}/manage/")
     page.get_by_label("Username").fill("moderatorin")
     page.get_by_label("Password").fill("correct horse battery staple")
