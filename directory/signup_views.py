@@ -46,6 +46,8 @@ def signup(request: HttpRequest) -> HttpResponse:
     if form.is_valid() and verdict is spam.Verdict.HUMAN:
         return _store_signup(request, form, stamp.key)
     notice, status = SPAM_NOTICES.get(verdict, ("", 200))
+    if verdict is spam.Verdict.TOO_FAST and form.errors:
+        notice = ""  # the person has mistakes to correct anyway; say nothing about speed
     return render(request, "directory/signup.html", {"form": form, "notice": notice}, status=status)
 
 

@@ -400,3 +400,11 @@ def test_html_typed_into_fields_is_text_on_pages_and_in_emails(
         assert "<script>alert" not in html
         assert "<img src=x" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_privacy_notice_explains_retention_and_rights(client, settings):
+    settings.SIGNUP_CONFIRMATION_DAYS = 5
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(reverse("privacy")).content.decode()
+    assert "deleted after 5 days" in html
+    assert "article 15" in html
