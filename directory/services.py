@@ -280,7 +280,9 @@ def organization_revision_approve(
         organization.sectors.set(Sector.objects.filter(slug__in=changes.pop("sectors")))
     for field_name, value in changes.items():
         setattr(organization, field_name, value)
-    organization.full_clean(exclude=["sectors"], validate_unique=False)
+    # Check only what changes: older entries (imports) need not pass today's validation.
+    unchanged = [f.name for f in Organization._meta.get_fields() if f.name not in changes]
+    organization.full_clean(exclude=unchanged, validate_unique=False)
     organization.save(update_fields=[*changes, "updated_at"])
     revision.status = OrganizationRevision.Status.APPROVED
     revision.decided_at = timezone.now()

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib import messages
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
@@ -95,6 +93,5 @@ def signup_confirm(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         if services.organization_confirm(organization_id=organization.pk) is None:
             return render(request, "directory/signup_confirmed.html", {"already": True})
-        messages.success(request, _("Thank you! Your e-mail address is confirmed."))
         return render(request, "directory/signup_confirmed.html", {"organization": organization})
     return render(request, "directory/signup_confirm.html", {"organization": organization})
