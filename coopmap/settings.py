@@ -165,6 +165,21 @@ GEOCODER_USER_AGENT = env.str("GEOCODER_USER_AGENT", default="coopmap (hallo@pla
 GEOCODER_MIN_DELAY_SECONDS = env.float("GEOCODER_MIN_DELAY_SECONDS", default=1.0)
 GEOCODER_TIMEOUT_SECONDS = env.float("GEOCODER_TIMEOUT_SECONDS", default=10.0)
 
+# --- Signup, moderation and self-service ------------------------------------------------------
+# Unconfirmed signups (and their confirmation links) expire after this many days.
+SIGNUP_CONFIRMATION_DAYS = env.int("SIGNUP_CONFIRMATION_DAYS", default=7)
+# A form submitted faster than a person can fill it is shown again, not stored.
+SIGNUP_MIN_FILL_SECONDS = env.float("SIGNUP_MIN_FILL_SECONDS", default=4.0)
+# At most this many signups per client address and period (a flood is refused, never a person).
+SIGNUP_RATE_LIMIT = env.int("SIGNUP_RATE_LIMIT", default=5)
+SIGNUP_RATE_LIMIT_SECONDS = env.int("SIGNUP_RATE_LIMIT_SECONDS", default=3600)
+# The edit link that a contact receives by e-mail works this long.
+SELF_SERVICE_LINK_HOURS = env.int("SELF_SERVICE_LINK_HOURS", default=48)
+# Reverse proxies in front of the app; their X-Forwarded-For entries name the client.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Stored with each consent; change it whenever templates/privacy.html changes in substance.
+PRIVACY_NOTICE_VERSION = "2026-11-30"
+
 # --- Map --------------------------------------------------------------------------------------
 MAP_TILES_URL = env.str("MAP_TILES_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 MAP_ATTRIBUTION = env.str(

@@ -28,7 +28,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def privacy(request: HttpRequest) -> HttpResponse:
-    return render(request, "privacy.html")
+    context = {"confirmation_days": settings.SIGNUP_CONFIRMATION_DAYS}
+    return render(request, "privacy.html", context)
 
 
 @manager_required

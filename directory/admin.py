@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Organization, Sector
+from .models import AuditLogEntry, Organization, OrganizationRevision, Sector
 
 
 @admin.register(Sector)
@@ -17,3 +17,30 @@ class OrganizationAdmin(admin.ModelAdmin):
     search_fields = ["name", "city", "website"]
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["sectors"]
+
+
+@admin.register(AuditLogEntry)
+class AuditLogEntryAdmin(admin.ModelAdmin):
+    """The audit log, read-only: what happened to which entry, by whom."""
+
+    list_display = ["created_at", "organization_name", "action", "actor_kind", "actor"]
+    list_filter = ["action", "actor_kind"]
+    search_fields = ["organization_name"]
+    list_select_related = ["actor"]
+    readonly_fields = [field.name for field in AuditLogEntry._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(OrganizationRevision)
+class OrganizationRevisionAdmin(admin.ModelAdmin):
+    """Changes proposed by contacts; decide them in /manage/, where the diff is shown."""
+
+    list_display = ["organization", "status", "created_at", "decided_at", "decided_by"]
+    list_filter = ["status"]
+    list_select_related = ["organization", "decided_by"]
+    readonly_fields = [field.name for field in OrganizationRevision._meta.fields]

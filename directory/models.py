@@ -1,5 +1,7 @@
 """The directory's data: organizations of the cooperative digital economy and their sectors."""
 
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -100,6 +102,20 @@ class Organization(models.Model):
     # Private: used by the network to reach the organization, never shown to the public.
     contact_name = models.CharField(_("contact person"), max_length=200, blank=True)
     contact_email = models.EmailField(_("contact e-mail address (private)"), blank=True)
+    # Also private: how the contact signed up and keeps the entry current (signup, self-service).
+    contact_language = models.CharField(
+        _("contact's language"), max_length=8, blank=True, default=""
+    )
+    privacy_consent_at = models.DateTimeField(
+        _("consented to privacy notice"), null=True, blank=True
+    )
+    privacy_notice_version = models.CharField(
+        _("privacy notice version"), max_length=20, blank=True, default=""
+    )
+    email_confirmed_at = models.DateTimeField(_("e-mail address confirmed"), null=True, blank=True)
+    deletion_requested_at = models.DateTimeField(_("deletion requested"), null=True, blank=True)
+    # The signup form's one-time key: the same form posted twice creates one entry.
+    signup_key = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
 
     street = models.CharField(_("street and number"), max_length=200, blank=True)
     postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
@@ -236,3 +252,181 @@ def fold_text(text: str) -> str:
 
 def build_search_text(*parts: str) -> str:
     return fold_text(" ".join(part for part in parts if part))
+
+
+# --- Moderation and self-service --------------------------------------------------------------
+
+# What a contact may change through the edit link; a change becomes an OrganizationRevision.
+SELF_SERVICE_FIELDS = (
+    "name",
+    "kind",
+    "legal_form",
+    "sectors",
+    "summary_de",
+    "summary_en",
+    "description_de",
+    "description_en",
+    "website",
+    "public_email",
+    "public_phone",
+    "street",
+    "postal_code",
+    "city",
+    "country",
+    "founded_year",
+    "member_count",
+    "register_court",
+    "register_number",
+    "contact_name",
+    "contact_email",
+)
+ADDRESS_FIELDS = {"street", "postal_code", "city", "country"}
+
+
+def display_value(field_name: str, value) -> str:
+    """Return ``value`` of ``Organization.<field_name>`` as a person reads it."""
+    field = Organization._meta.get_field(field_name)
+    if field_name == "sectors":
+        names = Sector.objects.filter(slug__in=value or []).order_by("name_de")
+        return ", ".join(sector.name for sector in names)
+    if field.choices and value is not None:
+        return str(dict(field.flatchoices).get(value, value))
+    return "" if value is None else str(value)
+
+
+class OrganizationRevision(models.Model):
+    """A change to a published entry, proposed by its contact and decided by a manager.
+
+    The entry keeps showing its last approved version until a manager approves the revision.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        SUPERSEDED = "superseded", _("Replaced by a newer change")
+
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="revisions",
+        verbose_name=_("organization"),
+    )
+    # {field name: proposed value}; sectors as a list of slugs.
+    changes = models.JSONField(_("changes"), encoder=DjangoJSONEncoder)
+    language = models.CharField(_("language"), max_length=8, blank=True, default="")
+    status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.PENDING)
+    rejection_reason = models.TextField(_("reason for rejection"), blank=True)
+    created_at = models.DateTimeField(_("submitted"), default=timezone.now, db_index=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("change to an entry")
+        verbose_name_plural = _("changes to entries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization"],
+                condition=Q(status="pending"),
+                name="revision_one_pending_per_organization",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending") | Q(decided_at__isnull=False),
+                name="revision_decided_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} ({self.get_status_display()})"
+
+    def diff(self) -> list[tuple[str, str, str]]:
+        """Return (field label, current value, proposed value) for each changed field."""
+        rows = []
+        for field_name in SELF_SERVICE_FIELDS:
+            if field_name not in self.changes:
+                continue
+            if field_name == "sectors":
+                current = [sector.slug for sector in self.organization.sectors.all()]
+            else:
+                current = getattr(self.organization, field_name)
+            label = str(Organization._meta.get_field(field_name).verbose_name)
+            rows.append(
+                (
+                    label[:1].upper() + label[1:],
+                    display_value(field_name, current),
+                    display_value(field_name, self.changes[field_name]),
+                )
+            )
+        return rows
+
+
+class AuditLogEntry(models.Model):
+    """One thing that happened to an entry: who did what, when.
+
+    When an entry is deleted, its log stays as a trace without personal data: the organization's
+    name and the actions, but not the details.
+    """
+
+    class Action(models.TextChoices):
+        SUBMITTED = "submitted", _("Signed up")
+        CONFIRMED = "confirmed", _("E-mail address confirmed")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        POSITION_CORRECTED = "position_corrected", _("Position corrected")
+        EDIT_LINK_SENT = "edit_link_sent", _("Edit link sent")
+        REVISION_SUBMITTED = "revision_submitted", _("Change submitted")
+        REVISION_APPROVED = "revision_approved", _("Change approved")
+        REVISION_REJECTED = "revision_rejected", _("Change rejected")
+        DATA_EXPORTED = "data_exported", _("Stored data downloaded")
+        DELETION_REQUESTED = "deletion_requested", _("Deletion requested")
+        DELETED = "deleted", _("Deleted")
+
+    class ActorKind(models.TextChoices):
+        USER = "user", _("User")
+        VISITOR = "visitor", _("Visitor (signup form)")
+        CONTACT = "contact", _("Contact via magic link")
+        SYSTEM = "system", _("System")
+
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="audit_log",
+        verbose_name=_("organization"),
+    )
+    organization_name = models.CharField(_("organization name"), max_length=200)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    actor_kind = models.CharField(_("actor"), max_length=8, choices=ActorKind)
+    action = models.CharField(_("action"), max_length=24, choices=Action)
+    details = models.JSONField(_("details"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("audit log entry")
+        verbose_name_plural = _("audit log")
+
+    def __str__(self) -> str:
+        return f"{self.organization_name}: {self.get_action_display()}"
+
+    @property
+    def actor_label(self) -> str:
+        if self.actor_kind == self.ActorKind.USER:
+            return self.actor.get_username() if self.actor else str(_("deleted user"))
+        return self.get_actor_kind_display()

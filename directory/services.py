@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
-from django.db import transaction
-from django.utils import timezone
+from collections.abc import Iterable
+from datetime import timedelta
 
-from . import geocoding
-from .models import Organization
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from coopmap.emails import email_queue
+
+from . import geocoding, tokens
+from .models import (
+    ADDRESS_FIELDS,
+    AuditLogEntry,
+    Organization,
+    OrganizationRevision,
+    Sector,
+    fold_text,
+)
 
 
 def organization_schedule_geocoding(*, organization: Organization) -> None:
@@ -61,3 +78,418 @@ def organization_geocode(*, organization_id: int) -> Organization:
         ]
     )
     return organization
+
+
+# --- Signup, moderation and self-service ------------------------------------------------------
+
+
+class ModerationError(Exception):
+    """The entry is not in a state that allows this step (e.g. approving it twice)."""
+
+
+def organization_signup(
+    *, fields: dict, sectors: Iterable[Sector], language: str, signup_key: str
+) -> Organization:
+    """Store a new, unconfirmed entry with the contact's consent; e-mail the confirmation link.
+
+    ``signup_key`` is unique per shown form: posting the same form twice raises IntegrityError
+    on the second call instead of creating a second entry.
+    """
+    with transaction.atomic():
+        organization = Organization(
+            **fields,
+            slug=_unique_slug(fields["name"]),
+            status=Organization.Status.UNCONFIRMED,
+            geocode_status=Organization.GeocodeStatus.PENDING,
+            contact_language=language,
+            privacy_consent_at=timezone.now(),
+            privacy_notice_version=settings.PRIVACY_NOTICE_VERSION,
+            signup_key=signup_key,
+        )
+        organization.save()
+        organization.sectors.set(sectors)
+        _log(organization, AuditLogEntry.Action.SUBMITTED, AuditLogEntry.ActorKind.VISITOR)
+        email_queue(
+            to=organization.contact_email,
+            template="signup_confirm",
+            context={
+                "organization_name": organization.name,
+                "contact_name": organization.contact_name,
+                "confirm_url": _site_url(
+                    "directory:signup-confirm", token=tokens.confirmation_token(organization)
+                ),
+                "days": settings.SIGNUP_CONFIRMATION_DAYS,
+            },
+            language=language,
+        )
+    return organization
+
+
+@transaction.atomic
+def organization_confirm(*, organization_id: int) -> Organization | None:
+    """Confirm a signup: make it pending, locate it and tell the network.
+
+    Return the organization, or ``None`` if it was confirmed before (links are single use).
+    """
+    organization = Organization.objects.select_for_update().get(pk=organization_id)
+    if organization.status != Organization.Status.UNCONFIRMED:
+        return None
+    organization.status = Organization.Status.PENDING
+    organization.email_confirmed_at = timezone.now()
+    organization.save(update_fields=["status", "email_confirmed_at", "updated_at"])
+    _log(organization, AuditLogEntry.Action.CONFIRMED, AuditLogEntry.ActorKind.CONTACT)
+    organization_schedule_geocoding(organization=organization)
+    _notify_network(
+        template="signup_announce",
+        organization=organization,
+        review_url=_site_url("manage:directory-manage:review", pk=organization.pk),
+    )
+    return organization
+
+
+@transaction.atomic
+def organization_approve(*, organization: Organization, by: AbstractBaseUser) -> Organization:
+    """Publish a pending entry and tell its contact."""
+    organization = _lock_in_status(organization, Organization.Status.PENDING)
+    organization.status = Organization.Status.PUBLISHED
+    organization.published_at = timezone.now()
+    organization.save(update_fields=["status", "published_at", "updated_at"])
+    _log(organization, AuditLogEntry.Action.APPROVED, AuditLogEntry.ActorKind.USER, by=by)
+    _notify_contact(
+        organization,
+        template="signup_approved",
+        profile_url=settings.SITE_URL + organization.get_absolute_url(),
+    )
+    return organization
+
+
+@transaction.atomic
+def organization_reject(
+    *, organization: Organization, by: AbstractBaseUser, reason: str
+) -> Organization:
+    """Reject a pending entry and e-mail the reason to its contact."""
+    organization = _lock_in_status(organization, Organization.Status.PENDING)
+    organization.status = Organization.Status.REJECTED
+    organization.save(update_fields=["status", "updated_at"])
+    _log(
+        organization,
+        AuditLogEntry.Action.REJECTED,
+        AuditLogEntry.ActorKind.USER,
+        by=by,
+        details={"reason": reason},
+    )
+    _notify_contact(organization, template="signup_rejected", reason=reason)
+    return organization
+
+
+@transaction.atomic
+def organization_place(
+    *, organization: Organization, latitude: float, longitude: float, by: AbstractBaseUser
+) -> Organization:
+    """Put the entry's pin where a manager placed it; geocoding will not move it again."""
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    previous = [organization.latitude, organization.longitude]
+    organization.latitude = latitude
+    organization.longitude = longitude
+    organization.geocode_status = Organization.GeocodeStatus.MANUAL
+    organization.geocode_source = "manual"
+    organization.geocode_precision = Organization.Precision.ADDRESS
+    organization.geocoded_at = timezone.now()
+    organization.save(
+        update_fields=[
+            "latitude",
+            "longitude",
+            "geocode_status",
+            "geocode_source",
+            "geocode_precision",
+            "geocoded_at",
+            "updated_at",
+        ]
+    )
+    _log(
+        organization,
+        AuditLogEntry.Action.POSITION_CORRECTED,
+        AuditLogEntry.ActorKind.USER,
+        by=by,
+        details={"from": previous, "to": [latitude, longitude]},
+    )
+    return organization
+
+
+@transaction.atomic
+def organization_send_edit_link(*, organization: Organization, language: str) -> None:
+    """E-mail the entry's contact a link to edit, download or delete the entry."""
+    _log(organization, AuditLogEntry.Action.EDIT_LINK_SENT, AuditLogEntry.ActorKind.VISITOR)
+    email_queue(
+        to=organization.contact_email,
+        template="self_service_link",
+        context={
+            "organization_name": organization.name,
+            "contact_name": organization.contact_name,
+            "self_service_url": _site_url(
+                "directory:self-service",
+                slug=organization.slug,
+                token=tokens.self_service_token(organization),
+            ),
+            "hours": settings.SELF_SERVICE_LINK_HOURS,
+        },
+        language=language,
+    )
+
+
+@transaction.atomic
+def organization_revision_submit(
+    *, organization: Organization, changes: dict, language: str
+) -> OrganizationRevision:
+    """Store the contact's change as a pending revision (replacing an older pending one).
+
+    The entry itself is untouched: the last approved version stays public until a manager
+    approves the revision.
+    """
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    now = timezone.now()
+    organization.revisions.filter(status=OrganizationRevision.Status.PENDING).update(
+        status=OrganizationRevision.Status.SUPERSEDED, decided_at=now
+    )
+    revision = OrganizationRevision.objects.create(
+        organization=organization, changes=changes, language=language, created_at=now
+    )
+    _log(
+        organization,
+        AuditLogEntry.Action.REVISION_SUBMITTED,
+        AuditLogEntry.ActorKind.CONTACT,
+        details={"revision": revision.pk, "fields": sorted(changes)},
+    )
+    _notify_network(
+        template="self_service_revision_announce",
+        organization=organization,
+        review_url=_site_url("manage:directory-manage:revision", pk=revision.pk),
+    )
+    return revision
+
+
+@transaction.atomic
+def organization_revision_approve(
+    *, revision: OrganizationRevision, by: AbstractBaseUser
+) -> OrganizationRevision:
+    """Apply a pending revision to its entry; locate the entry again if the address changed."""
+    revision = _lock_pending_revision(revision)
+    organization = Organization.objects.select_for_update().get(pk=revision.organization_id)
+    changes = dict(revision.changes)
+    if "sectors" in changes:
+        organization.sectors.set(Sector.objects.filter(slug__in=changes.pop("sectors")))
+    for field_name, value in changes.items():
+        setattr(organization, field_name, value)
+    # Check only what changes: older entries (imports) need not pass today's validation.
+    unchanged = [f.name for f in Organization._meta.get_fields() if f.name not in changes]
+    organization.full_clean(exclude=unchanged, validate_unique=False)
+    organization.save(update_fields=[*changes, "updated_at"])
+    revision.status = OrganizationRevision.Status.APPROVED
+    revision.decided_at = timezone.now()
+    revision.decided_by = by
+    revision.save(update_fields=["status", "decided_at", "decided_by"])
+    _log(
+        organization,
+        AuditLogEntry.Action.REVISION_APPROVED,
+        AuditLogEntry.ActorKind.USER,
+        by=by,
+        details={"revision": revision.pk, "fields": sorted(revision.changes)},
+    )
+    if ADDRESS_FIELDS & set(changes):
+        organization_schedule_geocoding(organization=organization)
+    _notify_contact(
+        organization,
+        template="self_service_revision_approved",
+        language=revision.language,
+        profile_url=settings.SITE_URL + organization.get_absolute_url(),
+    )
+    return revision
+
+
+@transaction.atomic
+def organization_revision_reject(
+    *, revision: OrganizationRevision, by: AbstractBaseUser, reason: str
+) -> OrganizationRevision:
+    """Turn down a pending revision (the entry stays as it is) and e-mail the reason."""
+    revision = _lock_pending_revision(revision)
+    revision.status = OrganizationRevision.Status.REJECTED
+    revision.rejection_reason = reason
+    revision.decided_at = timezone.now()
+    revision.decided_by = by
+    revision.save(update_fields=["status", "rejection_reason", "decided_at", "decided_by"])
+    _log(
+        revision.organization,
+        AuditLogEntry.Action.REVISION_REJECTED,
+        AuditLogEntry.ActorKind.USER,
+        by=by,
+        details={"revision": revision.pk, "reason": reason},
+    )
+    _notify_contact(
+        revision.organization,
+        template="self_service_revision_rejected",
+        language=revision.language,
+        reason=reason,
+    )
+    return revision
+
+
+@transaction.atomic
+def organization_export_personal_data(*, organization: Organization) -> dict:
+    """Return everything stored about the entry, for its contact (GDPR article 15)."""
+    _log(organization, AuditLogEntry.Action.DATA_EXPORTED, AuditLogEntry.ActorKind.CONTACT)
+    skipped = {"id", "search_text", "signup_key"}
+    entry = {
+        field.name: field.value_from_object(organization)
+        for field in Organization._meta.concrete_fields
+        if field.name not in skipped
+    }
+    entry["sectors"] = [sector.slug for sector in organization.sectors.all()]
+    return {
+        "exported_at": timezone.now(),
+        "organization": entry,
+        "revisions": [
+            {
+                "submitted": revision.created_at,
+                "status": revision.status,
+                "changes": revision.changes,
+                "decided": revision.decided_at,
+                "reason_for_rejection": revision.rejection_reason,
+            }
+            for revision in organization.revisions.all()
+        ],
+        "audit_log": [
+            {
+                "time": log_entry.created_at,
+                "action": log_entry.action,
+                "actor": log_entry.actor_kind,
+                "details": log_entry.details,
+            }
+            for log_entry in organization.audit_log.all()
+        ],
+    }
+
+
+@transaction.atomic
+def organization_request_deletion(*, organization: Organization) -> Organization:
+    """Record the contact's request to delete the entry (GDPR article 17); tell the network."""
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    if organization.deletion_requested_at is None:
+        organization.deletion_requested_at = timezone.now()
+        organization.save(update_fields=["deletion_requested_at", "updated_at"])
+        _log(organization, AuditLogEntry.Action.DELETION_REQUESTED, AuditLogEntry.ActorKind.CONTACT)
+        _notify_network(
+            template="self_service_deletion_announce",
+            organization=organization,
+            review_url=_site_url("manage:directory-manage:review", pk=organization.pk),
+        )
+    return organization
+
+
+@transaction.atomic
+def organization_delete(*, organization: Organization, by: AbstractBaseUser) -> None:
+    """Delete an entry whose contact asked for it, with its personal data; confirm by e-mail.
+
+    The audit log keeps a trace without personal data: the name and the actions, no details.
+    """
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    if organization.deletion_requested_at is None:
+        raise ModerationError(_("Nobody asked to delete this entry."))
+    if organization.contact_email:
+        _notify_contact(organization, template="self_service_deleted")
+    organization.audit_log.update(details={})
+    _log(organization, AuditLogEntry.Action.DELETED, AuditLogEntry.ActorKind.USER, by=by)
+    organization.delete()
+
+
+@transaction.atomic
+def organizations_delete_unconfirmed(*, older_than: timedelta) -> int:
+    """Delete signups never confirmed within ``older_than``, leaving no trace; return how many.
+
+    Unconfirmed addresses may belong to someone who never signed up, so nothing is kept.
+    """
+    expired = Organization.objects.filter(
+        status=Organization.Status.UNCONFIRMED, created_at__lt=timezone.now() - older_than
+    )
+    AuditLogEntry.objects.filter(organization__in=expired).delete()
+    _total, deleted = expired.delete()
+    return deleted.get(Organization._meta.label, 0)
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(fold_text(name))[:200] or "organization"
+    slug, number = base, 1
+    while Organization.objects.filter(slug=slug).exists():
+        number += 1
+        slug = f"{base}-{number}"
+    return slug
+
+
+def _lock_in_status(organization: Organization, status: str) -> Organization:
+    locked = Organization.objects.select_for_update().get(pk=organization.pk)
+    if locked.status != status:
+        raise ModerationError(
+            _("This entry is %(status)s; nothing was changed.")
+            % {"status": locked.get_status_display().lower()}
+        )
+    return locked
+
+
+def _lock_pending_revision(revision: OrganizationRevision) -> OrganizationRevision:
+    locked = (
+        OrganizationRevision.objects.select_for_update()
+        .select_related("organization")
+        .get(pk=revision.pk)
+    )
+    if locked.status != OrganizationRevision.Status.PENDING:
+        raise ModerationError(_("This change was decided already; nothing was changed."))
+    return locked
+
+
+def _log(
+    organization: Organization,
+    action: str,
+    actor_kind: str,
+    *,
+    by: AbstractBaseUser | None = None,
+    details: dict | None = None,
+) -> AuditLogEntry:
+    return AuditLogEntry.objects.create(
+        organization=organization,
+        organization_name=organization.name,
+        actor=by,
+        actor_kind=actor_kind,
+        action=action,
+        details=details or {},
+    )
+
+
+def _notify_contact(
+    organization: Organization, *, template: str, language: str = "", **context
+) -> None:
+    email_queue(
+        to=organization.contact_email,
+        template=template,
+        context={
+            "organization_name": organization.name,
+            "contact_name": organization.contact_name,
+            **context,
+        },
+        language=language or organization.contact_language or settings.LANGUAGE_CODE,
+    )
+
+
+def _notify_network(*, template: str, organization: Organization, review_url: str) -> None:
+    email_queue(
+        to=settings.NETWORK_EMAIL,
+        template=template,
+        context={
+            "organization_name": organization.name,
+            "city": organization.city,
+            "review_url": review_url,
+        },
+        language=settings.LANGUAGE_CODE,
+    )
+
+
+def _site_url(view_name: str, **kwargs) -> str:
+    return settings.SITE_URL + reverse(view_name, kwargs=kwargs)

@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import include, path
 
-from . import api, views
+from . import api, self_service_views, signup_views, views
 
 app_name = "directory"
 
@@ -11,4 +11,9 @@ urlpatterns = [
     path("directory/export.csv", views.export_csv, name="export-csv"),
     path("directory/export.geojson", views.export_geojson, name="export-geojson"),
     path("directory/<slug:slug>/", views.organization_detail, name="detail"),
+    path("directory/<slug:slug>/edit/", self_service_views.edit_link_request, name="edit-link"),
+    path("directory/<slug:slug>/self-service/<str:token>/", include("directory.self_service_urls")),
+    path("signup/", signup_views.signup, name="signup"),
+    path("signup/sent/", signup_views.signup_done, name="signup-done"),
+    path("signup/confirm/<str:token>/", signup_views.signup_confirm, name="signup-confirm"),
 ]

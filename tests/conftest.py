@@ -37,15 +37,14 @@ def _celery_eager_unless_real_worker(request):
     """Run tasks in-process, except in tests that use the real worker (``celery_worker_process``).
 
     On the production configuration tasks would otherwise go to Redis with no worker to run
-    them; the tests marked ``services`` exercise that path on purpose.
+    them; the tests that use the worker exercise that path on purpose.
     """
     from coopmap.celery import app
 
-    eager = "celery_worker_process" not in request.fixturenames
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = eager
+    saved = app.conf.task_always_eager, app.conf.broker_url
+    app.conf.task_always_eager = "celery_worker_process" not in request.fixturenames
     yield
-    app.conf.task_always_eager = previous
+    app.conf.task_always_eager, app.conf.broker_url = saved
 
 
 @pytest.fixture
@@ -100,7 +99,13 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture
-def celery_worker_process(transactional_db, django_db_setup, tmp_path):
+def celery_worker_env() -> dict:
+    """Extra environment variables for the worker; override this fixture in a test module."""
+    return {}
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, django_db_setup, celery_worker_env, tmp_path):
     """Start a real Celery worker on the test database and the configured Redis; stop it after.
 
     Tests using it must commit their data (``transactional_db``), since the worker reads it
@@ -116,9 +121,13 @@ def celery_worker_process(transactional_db, django_db_setup, tmp_path):
     app.control.purge()  # no task of an earlier test may reach this worker
     worker = CeleryWorker(
         database_name=connection.settings_dict["NAME"],
-        extra_env={"EMAIL_FILE_PATH": str(tmp_path / "mail"), "VAR_DIR": str(tmp_path / "var")},
+        extra_env={
+            "EMAIL_FILE_PATH": str(tmp_path / "mail"),
+            "VAR_DIR": str(tmp_path / "var"),
+            **celery_worker_env,
+        },
     )
-    worker.mail_dir = tmp_path / "mail"
+    worker.mail_dir = Path(worker.env["EMAIL_FILE_PATH"])
     worker.start()
     yield worker
     worker.stop()
