@@ -42,7 +42,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.cache import cache
 from geopy import exc as geopy_exc
-from geopy.distance import distance
+from geopy.distance import great_circle
 from geopy.extra.rate_limiter import RateLimiter
 from geopy.geocoders import Nominatim, get_geocoder_for_service
 from geopy.geocoders.base import Geocoder
@@ -146,10 +146,15 @@ def locate(address: Address) -> Location | None:
 
 def locate_offline(address: Address) -> Location | None:
     """Return the position of ``address`` in the offline gazetteer, or ``None``."""
-    result = OfflineGeocoder().geocode(address.as_query())
+    result = _offline_geocoder().geocode(address.as_query())
     if result is None:
         return None
     return Location(result.latitude, result.longitude, result.raw["precision"], OFFLINE)
+
+
+@lru_cache(maxsize=1)
+def _offline_geocoder() -> OfflineGeocoder:
+    return OfflineGeocoder()  # one per process: geopy's base class sets up an HTTP adapter
 
 
 class OfflineGeocoder(Geocoder):
@@ -196,7 +201,7 @@ class OfflineGeocoder(Geocoder):
                         "population": place.population,
                     },
                 )
-                for place in places
+                for place in (places[:1] if exactly_one else places)
             ]
         if not results:
             return None
@@ -205,7 +210,7 @@ class OfflineGeocoder(Geocoder):
 
 def _near(area: PostalCode, place: Place) -> bool:
     return (
-        distance((area.latitude, area.longitude), (place.latitude, place.longitude)).km
+        great_circle((area.latitude, area.longitude), (place.latitude, place.longitude)).km
         <= POSTAL_CODE_CITY_TOLERANCE_KM
     )
 
