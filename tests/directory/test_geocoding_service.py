@@ -104,15 +104,17 @@ def test_misses_are_kept_for_a_shorter_time_than_hits(nominatim, settings):
 
 
 def test_rate_limiter_spaces_the_requests(nominatim, settings):
-    settings.GEOCODER_MIN_DELAY_SECONDS = 0.25
+    settings.GEOCODER_MIN_DELAY_SECONDS = 0.3
 
     for city in ("Aachen", "Bonn", "Celle", "Dessau"):
         locate(Address(street="Marktplatz 1", city=city))
 
     times = nominatim.request_times
     assert len(times) == 4
+    # The limiter spaces the calls' starts; their arrival here varies by a few milliseconds.
     gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
-    assert min(gaps) >= 0.24
+    assert min(gaps) >= 0.2
+    assert times[-1] - times[0] >= 0.85
 
 
 def test_service_outage_with_a_street_gives_the_coarser_gazetteer_position_for_now(nominatim):
