@@ -64,8 +64,11 @@ PRECISION_RANK = {CITY: 0, POSTAL_CODE: 1, ADDRESS: 2}
 # Generous enough for Berlin or Hamburg, whose postal areas lie up to ~25 km from the centre.
 POSTAL_CODE_CITY_TOLERANCE_KM = 50
 
-# Errors saying that the service rejects our requests: a retry would get the same answer.
+# Errors saying that the service rejects our requests, or that our settings for it are wrong:
+# a retry would get the same answer.
 REJECTED_ERRORS = (
+    geopy_exc.ConfigurationError,
+    geopy_exc.GeocoderNotFound,
     geopy_exc.GeocoderQueryError,
     geopy_exc.GeocoderAuthenticationFailure,
     geopy_exc.GeocoderInsufficientPrivileges,
@@ -252,6 +255,11 @@ def _locate_online(service: str, address: Address) -> Location | None:
     if isinstance(geocoder, Nominatim):
         query = address.as_query()
         query.pop("country", None)  # countrycodes restricts the search instead
+        query.pop("state", None)
+        # Structured searches are strict: send a German state only in a spelling OSM uses.
+        state = canonical_state(address.state) if address.country == "DE" else address.state
+        if state:
+            query["state"] = state
         result = geocode(
             query, addressdetails=True, country_codes=(address.country or "").lower() or None
         )
@@ -309,7 +317,7 @@ def judge_precision(raw: dict) -> str:
     return CITY
 
 
-def _locate_during_outage(service: str, address: Address, error: Exception) -> Location:
+def _locate_during_outage(service: str, address: Address, error: Exception) -> Location | None:
     location = locate_offline(address)
     if isinstance(error, REJECTED_ERRORS):
         logger.error("Geocoder %s rejects our request (%s): check its settings", service, error)

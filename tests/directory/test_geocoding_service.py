@@ -1,6 +1,7 @@
 """The geopy path: a Nominatim service (the local fake), its cache, rate limit and outages."""
 
 import itertools
+from dataclasses import replace
 
 import pytest
 from geopy.distance import distance
@@ -45,6 +46,14 @@ def test_street_address_is_located_by_the_service_at_address_precision(nominatim
     assert request["countrycodes"] == "de"
     assert request["addressdetails"] == "1"
     assert nominatim.user_agents == [settings.GEOCODER_USER_AGENT]
+
+
+@pytest.mark.parametrize(("typed", "sent"), [("HH", "Hamburg"), ("Hamborg", None)])
+def test_state_is_sent_to_the_service_only_in_its_official_spelling(nominatim, typed, sent):
+    location = locate(replace(HOSTSHARING, state=typed))
+
+    assert location.precision == "address"
+    assert nominatim.requests[0].get("state") == sent
 
 
 def test_street_without_house_number_counts_as_postal_code_precision(nominatim):
