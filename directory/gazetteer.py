@@ -1,9 +1,10 @@
 """The offline gazetteer: German postal codes and places, and European cities, from GeoNames.
 
 The data are the compact files in ``fixtures/gazetteer/`` that ``directory/gazetteer_build.py``
-makes from the GeoNames extracts shipped by PyPI packages (GeoNames, CC BY 4.0). They are read
-once per process, on the first lookup (about half a second); every lookup after that is a few
-dictionary accesses.
+makes from the GeoNames extracts shipped by PyPI packages (GeoNames, CC BY 4.0). Each part is
+read once per process, on the first lookup that needs it: German postal codes in ~0.1 s, German
+places in ~0.3 s (15 MB in all), a European country's cities in well under a second. Every
+lookup after that is a few dictionary accesses.
 
 This module is plain Python (no Django, no geopy) so that the build script can share its name
 folding and state tables; ``directory.geocoding`` puts it behind geopy's ``Geocoder`` interface.
@@ -210,13 +211,14 @@ class Gazetteer:
     def places_named(self, name: str, country: str, state: str = "") -> list[Place]:
         """Return the places of ``country`` called ``name``, the likeliest first.
 
-        With ``state`` (a German federal state in any spelling), only places in that state.
+        With ``state`` (a German federal state in any spelling), only German places in that
+        state; other countries' places carry no state here, so it is ignored for them.
         A name with a district or qualifier ("Berlin-Kreuzberg", "Frankfurt (Oder)") that is not
         known as a whole falls back to its first part; "Neustadt" in Hesse also finds
         "Neustadt (Hessen)".
         """
         index = self._country_index(country)
-        wanted_state = canonical_state(state)
+        wanted_state = canonical_state(state) if country == "DE" else ""
         keys = _candidate_keys(name)
         if wanted_state:
             keys.insert(1, fold_name(f"{name} {wanted_state}"))

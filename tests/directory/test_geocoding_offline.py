@@ -175,3 +175,9 @@ def test_gazetteer_refuses_a_file_with_other_columns(tmp_path):
 )
 def test_state_names_are_understood_in_any_spelling(typed, canonical):
     assert gazetteer.canonical_state(typed) == canonical
+
+
+def test_german_state_given_with_a_foreign_city_is_ignored():
+    location = locate(Address(city="Bologna", state="Bayern", country="IT"))
+
+    assert km_between(location, BOLOGNA) < 2
