@@ -164,6 +164,11 @@ GEOCODER_URL = env.str("GEOCODER_URL", default="")
 GEOCODER_USER_AGENT = env.str("GEOCODER_USER_AGENT", default="coopmap (hallo@platformcoop.de)")
 GEOCODER_MIN_DELAY_SECONDS = env.float("GEOCODER_MIN_DELAY_SECONDS", default=1.0)
 GEOCODER_TIMEOUT_SECONDS = env.float("GEOCODER_TIMEOUT_SECONDS", default=10.0)
+# How long the service's answers are kept: found places for 30 days, misses for one.
+GEOCODER_CACHE_SECONDS = env.int("GEOCODER_CACHE_SECONDS", default=30 * 24 * 3600)
+GEOCODER_CACHE_MISS_SECONDS = env.int("GEOCODER_CACHE_MISS_SECONDS", default=24 * 3600)
+# First retry after an outage; each further retry waits twice as long (up to an hour).
+GEOCODER_RETRY_DELAY_SECONDS = env.int("GEOCODER_RETRY_DELAY_SECONDS", default=30)
 
 # --- Signup, moderation and self-service ------------------------------------------------------
 # Unconfirmed signups (and their confirmation links) expire after this many days.

@@ -14,6 +14,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from coopmap.emails import email_queue
+from coopmap.queue import enqueue_on_commit
 
 from . import geocoding, tokens
 from .models import (
@@ -34,31 +35,60 @@ def organization_schedule_geocoding(*, organization: Organization) -> None:
         geocode_status=Organization.GeocodeStatus.PENDING
     )
     organization.geocode_status = Organization.GeocodeStatus.PENDING
-    transaction.on_commit(lambda: geocode_organization.delay(organization.pk))
+    enqueue_on_commit(geocode_organization, organization.pk)
 
 
-@transaction.atomic
+def organizations_geocode_stale(*, older_than: timedelta) -> int:
+    """Enqueue geocoding again for entries whose position is pending for longer than this.
+
+    The broker may have been down when they were saved, or a worker died; return how many.
+    """
+    from .tasks import geocode_organization
+
+    stale = Organization.objects.filter(
+        geocode_status=Organization.GeocodeStatus.PENDING,
+        updated_at__lt=timezone.now() - older_than,
+    ).exclude(status=Organization.Status.UNCONFIRMED)
+    count = 0
+    for organization_id in stale.values_list("pk", flat=True).iterator():
+        geocode_organization.delay(organization_id)
+        count += 1
+    return count
+
+
 def organization_geocode(*, organization_id: int) -> Organization:
     """Look up the position of an organization's address and store it.
 
-    Raises ``geocoding.GeocoderUnavailableError`` when the geocoder is down, so the task retries;
-    an address that no geocoder knows leaves the organization without a position.
+    Raises ``geocoding.GeocoderUnavailableError`` when the geocoder is down and the offline
+    gazetteer does not know the place either, so the task retries; an address that no geocoder
+    knows leaves the organization without a position ("not found"). The geocoder is asked
+    outside the transaction, so that no row stays locked while a web service answers.
     """
-    organization = Organization.objects.select_for_update().get(pk=organization_id)
+    organization = Organization.objects.get(pk=organization_id)
     if organization.geocode_status == Organization.GeocodeStatus.MANUAL:
         return organization  # a manager placed the pin by hand: keep it
-    address = geocoding.Address(
-        street=organization.street,
-        postal_code=organization.postal_code,
-        city=organization.city,
-        state=organization.state,
-        country=organization.country,
+    address = _geocoding_address(organization)
+    location = geocoding.locate(address) if (address.postal_code or address.city) else None
+    return _organization_store_location(
+        organization_id=organization_id, address=address, location=location
     )
+
+
+@transaction.atomic
+def _organization_store_location(
+    *, organization_id: int, address: geocoding.Address, location: geocoding.Location | None
+) -> Organization:
+    organization = Organization.objects.select_for_update().get(pk=organization_id)
+    if (
+        organization.geocode_status == Organization.GeocodeStatus.MANUAL
+        or _geocoding_address(organization) != address
+    ):
+        # Placed by hand or moved while the geocoder answered: that position is not ours to
+        # overwrite (a changed address schedules its own geocoding).
+        return organization
     if not (address.postal_code or address.city):
         organization.geocode_status = Organization.GeocodeStatus.NO_ADDRESS
-        location = None
     else:
-        location = geocoding.locate(address)
         organization.geocode_status = (
             Organization.GeocodeStatus.LOCATED if location else Organization.GeocodeStatus.NOT_FOUND
         )
@@ -78,6 +108,16 @@ def organization_geocode(*, organization_id: int) -> Organization:
         ]
     )
     return organization
+
+
+def _geocoding_address(organization: Organization) -> geocoding.Address:
+    return geocoding.Address(
+        street=organization.street.strip(),
+        postal_code=organization.postal_code.strip(),
+        city=organization.city.strip(),
+        state=organization.state.strip(),
+        country=(organization.country or "DE").strip().upper(),
+    )
 
 
 # --- Signup, moderation and self-service ------------------------------------------------------

@@ -264,7 +264,10 @@ def test_approving_an_edit_publishes_it_and_locates_a_new_address(
     organization.refresh_from_db()
     assert organization.summary_de == "Strom für alle."
     assert organization.city == "Potsdam"
-    assert organization.geocode_status == Organization.GeocodeStatus.NOT_FOUND  # geocoded again
+    # Geocoded again: moved from Berlin to Potsdam.
+    assert organization.geocode_status == Organization.GeocodeStatus.LOCATED
+    assert abs(organization.latitude - 52.39) < 0.1
+    assert abs(organization.longitude - 13.06) < 0.1
     revision.refresh_from_db()
     assert (revision.status, revision.decided_by) == ("approved", manager)
     assert "Strom für alle." in client.get(organization.get_absolute_url()).content.decode()

@@ -271,8 +271,10 @@ def test_confirming_makes_the_entry_pending_and_announces_it(
     unconfirmed.refresh_from_db()
     assert unconfirmed.status == Organization.Status.PENDING
     assert unconfirmed.email_confirmed_at is not None
-    # Geocoding ran (on this branch the geocoder knows no place yet).
-    assert unconfirmed.geocode_status == Organization.GeocodeStatus.NOT_FOUND
+    # Geocoding ran: the offline gazetteer knows München's postal code 80331.
+    assert unconfirmed.geocode_status == Organization.GeocodeStatus.LOCATED
+    assert abs(unconfirmed.latitude - 48.14) < 0.05
+    assert abs(unconfirmed.longitude - 11.57) < 0.05
     [announcement] = mail.outbox
     assert announcement.to == [settings.NETWORK_EMAIL]
     review = reverse("manage:directory-manage:review", args=[unconfirmed.pk])

@@ -70,7 +70,9 @@ def test_a_new_coop_registers_confirms_and_is_published_by_a_manager(
 
     organization.refresh_from_db()
     assert organization.status == Organization.Status.PUBLISHED
-    if organization.has_position:
-        response = page.request.get(f"{live_server.url}/api/map/?bbox=5,47,16,56&zoom=16")
-        slugs = [feature["properties"].get("slug") for feature in response.json()["features"]]
-        assert organization.slug in slugs
+    # Geocoded from its postal code 80331: in the centre of München, on the map.
+    assert abs(organization.latitude - 48.14) < 0.05
+    assert abs(organization.longitude - 11.57) < 0.05
+    response = page.request.get(f"{live_server.url}/api/map/?bbox=11.4,48.0,11.8,48.3&zoom=16")
+    slugs = [feature["properties"].get("slug") for feature in response.json()["features"]]
+    assert organization.slug in slugs
