@@ -94,8 +94,10 @@ def invitation_create(*, survey: Survey, organization: Organization) -> tuple[In
 
 
 @transaction.atomic
-def invitation_send(*, invitation: Invitation, reminder: bool = False) -> Invitation:
-    """E-mail ``invitation``'s personal link to the organization (or remind it of it)."""
+def invitation_send(
+    *, invitation: Invitation, reminder: bool = False, now: datetime | None = None
+) -> Invitation:
+    """E-mail ``invitation``'s personal link to the organization (or remind it of it) at ``now``."""
     invitation = (
         Invitation.objects.select_for_update(of=("self",))
         .select_related("survey", "organization")
@@ -121,7 +123,7 @@ def invitation_send(*, invitation: Invitation, reminder: bool = False) -> Invita
         language=invitation.language,
         reply_to=settings.NETWORK_EMAIL,
     )
-    now = timezone.now()
+    now = now or timezone.now()
     if reminder:
         invitation.reminders_sent += 1
         invitation.last_reminded_at = now
@@ -187,7 +189,7 @@ def invitations_remind(*, now: datetime | None = None) -> int:
                     pk=invitation_id
                 ):
                     continue
-                invitation_send(invitation=invitation, reminder=True)
+                invitation_send(invitation=invitation, reminder=True, now=now)
                 count += 1
     return count
 
