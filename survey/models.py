@@ -298,7 +298,8 @@ class Question(LockedStructureMixin, models.Model):
         "self",
         verbose_name=_("show only if question"),
         related_name="dependent_questions",
-        on_delete=models.PROTECT,
+        # Not deletable on its own while a question depends on it; with the survey it goes.
+        on_delete=models.RESTRICT,
         null=True,
         blank=True,
         help_text=_("An earlier question of the same survey."),
@@ -307,7 +308,7 @@ class Question(LockedStructureMixin, models.Model):
         "Option",
         verbose_name=_("was answered with option"),
         related_name="dependent_questions",
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         null=True,
         blank=True,
         help_text=_("Choice questions: this option must be chosen."),

@@ -421,7 +421,9 @@ def _import_condition(survey: Survey, question: Question, condition: dict) -> No
 
 
 def _save_valid(instance) -> None:
-    instance.full_clean()
+    # Fields and the models' own rules in Python; uniqueness and check constraints are left to
+    # the database, which enforces them anyway (checking them here costs a query each).
+    instance.full_clean(validate_unique=False, validate_constraints=False)
     instance.save()
 
 
@@ -462,7 +464,12 @@ def survey_copy(*, survey: Survey, slug: str) -> Survey:
         for section in questionnaire.sections
     ]
     conditions = [
-        (question.pk, question.condition_question_id, question.condition_option_id)
+        (
+            question.pk,
+            question.condition_question_id,
+            question.condition_option_id,
+            question.condition_yes,
+        )
         for question in questionnaire.questions
         if question.condition_question_id
     ]
@@ -473,18 +480,25 @@ def survey_copy(*, survey: Survey, slug: str) -> Survey:
         for question, options, items in questions:
             old_pk = question.pk
             question_copies[old_pk] = _clone(
-                question, section=section_copy, condition_question=None, condition_option=None
+                question,
+                section=section_copy,
+                condition_question=None,
+                condition_option=None,
+                condition_yes=None,
             )
             for option in options:
                 old_option_pk = option.pk
                 option_copies[old_option_pk] = _clone(option, question=question_copies[old_pk])
             for item in items:
                 _clone(item, question=question_copies[old_pk])
-    for question_pk, trigger_pk, option_pk in conditions:
+    for question_pk, trigger_pk, option_pk, yes in conditions:
         question_copy = question_copies[question_pk]
         question_copy.condition_question = question_copies[trigger_pk]
         question_copy.condition_option = option_copies.get(option_pk)
-        question_copy.save(update_fields=["condition_question", "condition_option"])
+        question_copy.condition_yes = yes
+        question_copy.save(
+            update_fields=["condition_question", "condition_option", "condition_yes"]
+        )
     return copy
 
 

@@ -28,6 +28,12 @@ def _eager_celery():
     app.conf.task_always_eager = previous
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Hash test users' passwords cheaply: PBKDF2's million rounds cost a second per user."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def build_survey(**survey_fields):
     """Build a four-page survey using every question type and every kind of condition.
 
