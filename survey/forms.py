@@ -43,6 +43,7 @@ class QuestionBlock:
     question: Question
     field: BoundField | None = None
     other_field: BoundField | None = None
+    other_code: str = ""
     rows: list[tuple[MatrixItem, BoundField]] = dataclasses.field(default_factory=list)
     # Set for questions depending on another question of the same page (JS shows/hides them).
     condition_field: str = ""
@@ -145,11 +146,12 @@ class SectionForm(forms.Form):
                 for item in self.questionnaire.items(question)
             ]
             return QuestionBlock(question, rows=rows)
-        other_name = other_field_name(question)
+        other = self.questionnaire.other_option(question)
         return QuestionBlock(
             question,
             field=self[field_name(question)],
-            other_field=self[other_name] if other_name in self.fields else None,
+            other_field=self[other_field_name(question)] if other else None,
+            other_code=other.code if other else "",
         )
 
     def _conditional_block(self, question: Question) -> QuestionBlock:

@@ -45,6 +45,12 @@ function update() {
   for (const block of form.querySelectorAll(".survey-question[data-condition-field]")) {
     block.hidden = !isShown(block);
   }
+  // "Please specify" appears once "other" is chosen (or when it already holds words).
+  for (const other of form.querySelectorAll("[data-other-of]")) {
+    const input = other.querySelector("input");
+    const chosen = givenValues(other.dataset.otherOf).includes(other.dataset.otherValue);
+    other.hidden = !chosen && input.value.trim() === "" && !other.querySelector(".errorlist");
+  }
 }
 
 if (form) {
