@@ -16,6 +16,11 @@ urlpatterns = [
         name="invite-organization",
     ),
     path(
+        "<slug:slug>/organizations/<int:organization_pk>/link/",
+        manage_views.organization_link,
+        name="create-link",
+    ),
+    path(
         "<slug:slug>/invitations/<int:pk>/resend/",
         manage_views.invitation_resend,
         name="resend",

@@ -124,6 +124,19 @@ def organization_invite(request: HttpRequest, slug: str, organization_pk: int) -
 
 @manager_required
 @require_POST
+def organization_link(request: HttpRequest, slug: str, organization_pk: int) -> HttpResponse:
+    """Make an organization's personal link without e-mailing it (to pass it on by hand)."""
+    survey = get_object_or_404(Survey, slug=slug)
+    organization = get_object_or_404(Organization, pk=organization_pk)
+    invitation, _created = services.invitation_create(survey=survey, organization=organization)
+    messages.success(
+        request, _("The personal link of %(name)s is ready to pass on.") % {"name": organization}
+    )
+    return redirect("manage:survey-manage:response", slug=slug, pk=invitation.pk)
+
+
+@manager_required
+@require_POST
 def invitation_resend(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     invitation = get_object_or_404(
         Invitation.objects.select_related("organization"), pk=pk, survey__slug=slug

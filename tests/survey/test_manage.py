@@ -39,11 +39,15 @@ def urls(survey, invitation, organization) -> dict[str, tuple[str, str]]:
             "post",
             reverse("manage:survey-manage:invite-organization", args=[slug, organization.pk]),
         ),
+        "create-link": (
+            "post",
+            reverse("manage:survey-manage:create-link", args=[slug, organization.pk]),
+        ),
         "resend": ("post", reverse("manage:survey-manage:resend", args=[slug, invitation.pk])),
     }
 
 
-PAGES = ["list", "detail", "response", "invite-all", "invite-organization", "resend"]
+PAGES = ["list", "detail", "response", "invite-all", "invite-organization", "create-link", "resend"]
 
 
 @pytest.fixture
@@ -76,7 +80,7 @@ def test_network_managers_may_use_every_page(manager_client, pages, name):
     assert response.status_code == (200 if method == "get" else 302)
 
 
-@pytest.mark.parametrize("name", ["invite-all", "invite-organization", "resend"])
+@pytest.mark.parametrize("name", ["invite-all", "invite-organization", "create-link", "resend"])
 def test_actions_take_no_get(manager_client, pages, name):
     _method, url = pages[name]
     assert manager_client.get(url).status_code == 405
@@ -225,6 +229,28 @@ def test_inviting_and_resending_to_one_organization(
     assert len(mail.outbox) == 2
     invitation.refresh_from_db()
     assert invitation.send_count == 2
+
+
+def test_a_link_for_an_organization_without_address_is_made_to_pass_on(
+    client, manager_client, survey
+):
+    organization = OrganizationFactory(name="Stumm eG", contact_email="")
+    page = manager_client.post(
+        reverse("manage:survey-manage:create-link", args=[survey.slug, organization.pk]),
+        follow=True,
+    )
+    body = page.content.decode()
+    assert "The personal link of Stumm eG is ready to pass on." in body
+    invitation = Invitation.objects.get(organization=organization)
+    assert invitation.last_sent_at is None
+    assert not mail.outbox
+    link = re.search(r"<code>https?://[^/]+(/survey/[^<]+)</code>", body).group(1)
+    assert client.get(link).status_code == 200
+    again = manager_client.post(
+        reverse("manage:survey-manage:create-link", args=[survey.slug, organization.pk])
+    )
+    assert again.url.endswith(f"/invitations/{invitation.pk}/")
+    assert Invitation.objects.count() == 1
 
 
 def test_resending_without_an_address_says_why(manager_client, survey):
