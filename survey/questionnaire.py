@@ -196,6 +196,18 @@ class Questionnaire:
             if any(self.is_visible(question, values) for question in self.questions_of[section.pk])
         ]
 
+    def next_section(self, section: Section, values: Values) -> Section | None:
+        """Return the next page that asks something, given ``values``; None: the review."""
+        visible = self.visible_sections(values)
+        later = self.sections[self.sections.index(section) + 1 :]
+        return next((each for each in later if each in visible), None)
+
+    def previous_section(self, section: Section, values: Values) -> Section | None:
+        """Return the previous page that asks something; None: before the first page."""
+        visible = self.visible_sections(values)
+        earlier = self.sections[: self.sections.index(section)]
+        return next((each for each in reversed(earlier) if each in visible), None)
+
     def hidden_questions(self, values: Values) -> list[Question]:
         return [question for question in self.questions if not self.is_visible(question, values)]
 

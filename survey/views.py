@@ -116,7 +116,7 @@ def survey_section(request: HttpRequest, token: str, step: int) -> HttpResponse:
             return _save_and_move(request, invitation, questionnaire, section, form, action)
     elif section not in questionnaire.visible_sections(stored):
         # Nothing to ask here, given earlier answers: go on to the next page that asks.
-        following = _next_section(questionnaire, section, stored)
+        following = questionnaire.next_section(section, stored)
         return redirect(_step_url(token, following, questionnaire))
     else:
         initial = questionnaire.section_values(section, stored)
@@ -132,26 +132,13 @@ def survey_section(request: HttpRequest, token: str, step: int) -> HttpResponse:
     return render(request, "survey/section.html", context)
 
 
-def _next_section(questionnaire, section, values) -> Section | None:
-    """Return the next page that asks something, given ``values``; None: the review."""
-    visible = questionnaire.visible_sections(values)
-    later = questionnaire.sections[questionnaire.sections.index(section) + 1 :]
-    return next((each for each in later if each in visible), None)
-
-
-def _previous_section(questionnaire, section, values) -> Section | None:
-    visible = questionnaire.visible_sections(values)
-    earlier = questionnaire.sections[: questionnaire.sections.index(section)]
-    return next((each for each in reversed(earlier) if each in visible), None)
-
-
 def _save_and_move(request, invitation, questionnaire, section, form, action) -> HttpResponse:
     token = request.resolver_match.kwargs["token"]
     values = {**form.stored_values, **form.cleaned_data}
     if action == "next":
-        target = _next_section(questionnaire, section, values)
+        target = questionnaire.next_section(section, values)
     elif action == "back":
-        target = _previous_section(questionnaire, section, values)
+        target = questionnaire.previous_section(section, values)
     else:
         target = section
     # Going back from the first page leaves the questionnaire; resume on that page.
