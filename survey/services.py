@@ -37,7 +37,7 @@ from .tokens import invitation_url_path
 
 logger = logging.getLogger(__name__)
 
-DEMO_SURVEY_FILE = Path(settings.BASE_DIR) / "fixtures" / "bedarfsanalyse.json"
+DEMO_SURVEY_FILE = Path("fixtures") / "bedarfsanalyse.json"  # below settings.BASE_DIR
 
 
 class SurveyError(Exception):
@@ -429,7 +429,8 @@ def _save_valid(instance) -> None:
 
 def survey_load_demo() -> Survey:
     """Load (or refresh) the needs-analysis questionnaire ``bedarfsanalyse``; idempotent."""
-    definition = json.loads(DEMO_SURVEY_FILE.read_text(encoding="utf-8"))
+    path = Path(settings.BASE_DIR) / DEMO_SURVEY_FILE
+    definition = json.loads(path.read_text(encoding="utf-8"))
     return survey_import(definition=definition)
 
 
