@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import models, transaction
 from django.utils import timezone
@@ -77,16 +76,13 @@ def load_partners(command: BaseCommand) -> None:
 
 
 def load_survey(command: BaseCommand) -> None:
-    """Load the needs-analysis questionnaire (slug "bedarfsanalyse") from ``fixtures/survey/``.
+    """Load (or refresh) the needs-analysis questionnaire "bedarfsanalyse"."""
+    from survey.models import Question
+    from survey.services import survey_load_demo
 
-    The survey work puts its questionnaire there as ``loaddata`` fixtures (with natural keys or
-    fixed primary keys, so that loading them twice changes nothing), or replaces this step.
-    """
-    fixtures = sorted((FIXTURES_DIR / "survey").glob("*.json"))
-    if not fixtures:
-        command.stdout.write("Survey: no questionnaire in fixtures/survey/ yet.")
-        return
-    call_command("loaddata", *fixtures, stdout=command.stdout)
+    survey = survey_load_demo()
+    questions = Question.objects.filter(section__survey=survey).count()
+    command.stdout.write(f"Survey: {survey.slug}, {survey.status}, {questions} questions.")
 
 
 # The steps of load_demo, in order. Add a step (a function taking the command) to load more.
