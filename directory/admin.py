@@ -1,19 +1,149 @@
-from django.contrib import admin
+"""The Django admin for network managers: organizations and sectors.
 
+Status changes go through the services (bulk actions), so that the admin, the manager area and
+commands change an organization the same way.
+"""
+
+from django.contrib import admin, messages
+from django.db import transaction
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from . import services
 from .models import Organization, Sector
+
+# A changed address sends the organization to the geocoder again.
+ADDRESS_FIELDS = {"street", "postal_code", "city", "state", "country"}
 
 
 @admin.register(Sector)
 class SectorAdmin(admin.ModelAdmin):
-    list_display = ["name_de", "name_en", "slug"]
+    list_display = ["name_de", "name_en", "slug", "organization_count"]
     search_fields = ["name_de", "name_en", "slug"]
     prepopulated_fields = {"slug": ["name_en"]}
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Sector]:
+        return super().get_queryset(request).annotate(organization_count=Count("organizations"))
+
+    @admin.display(description=_("organizations"), ordering="organization_count")
+    def organization_count(self, sector: Sector) -> int:
+        return sector.organization_count
 
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "legal_form", "city", "status", "geocode_status"]
-    list_filter = ["status", "kind", "legal_form", "country", "geocode_status"]
-    search_fields = ["name", "city", "website"]
+    list_display = ["name", "kind", "legal_form", "city", "state", "status", "geocode_status"]
+    list_filter = ["status", "kind", "legal_form", "sectors", "country", "state", "geocode_status"]
+    search_fields = ["name", "slug", "city", "postal_code", "website", "contact_email"]
+    list_per_page = 50
+    date_hierarchy = "created_at"
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["sectors"]
+    actions = ["publish", "archive", "locate_again"]
+    readonly_fields = [
+        "status",
+        "published_at",
+        "latitude",
+        "longitude",
+        "geocode_status",
+        "geocode_source",
+        "geocode_precision",
+        "geocoded_at",
+        "created_at",
+        "updated_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "kind", "legal_form", "sectors"]}),
+        (
+            _("Descriptions"),
+            {"fields": ["summary_de", "summary_en", "description_de", "description_en"]},
+        ),
+        (_("Public contact"), {"fields": ["website", "public_email", "public_phone"]}),
+        (
+            _("Private contact"),
+            {
+                "fields": ["contact_name", "contact_email"],
+                "description": _("Only network managers see these; they are never published."),
+            },
+        ),
+        (_("Address"), {"fields": ["street", "postal_code", "city", "state", "country"]}),
+        (
+            _("Location"),
+            {
+                "fields": [
+                    "latitude",
+                    "longitude",
+                    "geocode_status",
+                    "geocode_source",
+                    "geocode_precision",
+                    "geocoded_at",
+                ],
+                "description": _("Located automatically from the address after each change."),
+            },
+        ),
+        (
+            _("Facts"),
+            {"fields": ["founded_year", "member_count", "register_court", "register_number"]},
+        ),
+        (
+            _("Publication"),
+            {"fields": ["status", "published_at", "created_at", "updated_at"]},
+        ),
+    ]
+
+    def save_model(self, request: HttpRequest, obj: Organization, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if not change or ADDRESS_FIELDS.intersection(form.changed_data):
+            services.organization_schedule_geocoding(organization=obj)
+
+    @admin.action(description=_("Publish the selected organizations"), permissions=["change"])
+    def publish(self, request: HttpRequest, queryset: QuerySet[Organization]) -> None:
+        with transaction.atomic():  # all or none
+            for organization in queryset:
+                services.organization_publish(organization=organization, by=request.user)
+        count = len(queryset)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d organization is published.",
+                "%(count)d organizations are published.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Archive the selected organizations"), permissions=["change"])
+    def archive(self, request: HttpRequest, queryset: QuerySet[Organization]) -> None:
+        with transaction.atomic():  # all or none
+            for organization in queryset:
+                services.organization_archive(organization=organization, by=request.user)
+        count = len(queryset)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d organization is archived.",
+                "%(count)d organizations are archived.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Locate the selected organizations again"), permissions=["change"])
+    def locate_again(self, request: HttpRequest, queryset: QuerySet[Organization]) -> None:
+        for organization in queryset:
+            services.organization_schedule_geocoding(organization=organization)
+        count = len(queryset)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d organization will be located again.",
+                "%(count)d organizations will be located again.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )

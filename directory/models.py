@@ -1,5 +1,6 @@
 """The directory's data: organizations of the cooperative digital economy and their sectors."""
 
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -8,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from .querysets import OrganizationQuerySet
+from .querysets import OrganizationQuerySet, SearchDocument
 
 
 def pick_language(german: str, english: str) -> str:
@@ -134,6 +135,10 @@ class Organization(models.Model):
     # Lower-case, umlaut-folded name, city and descriptions: the portable search index
     # (PostgreSQL adds full-text search on top of it; see querysets.py).
     search_text = models.TextField(editable=False, blank=True, default="")
+    # Its German full-text vector, computed by PostgreSQL (NULL on SQLite), GIN-indexed.
+    search_vector = models.GeneratedField(
+        expression=SearchDocument(), output_field=SearchVectorField(), db_persist=True
+    )
 
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
 from . import geocoding
 from .models import Organization
+
+logger = logging.getLogger(__name__)
 
 
 def organization_schedule_geocoding(*, organization: Organization) -> None:
@@ -60,4 +65,36 @@ def organization_geocode(*, organization_id: int) -> Organization:
             "geocoded_at",
         ]
     )
+    return organization
+
+
+# --- Publication ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def organization_publish(*, organization: Organization, by: AbstractBaseUser) -> Organization:
+    """Make ``organization`` public in the directory, on the map and in the exports.
+
+    ``published_at`` records the first publication and is kept when an archived entry returns.
+    Publishing an entry that is already public changes nothing.
+    """
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    if organization.status == Organization.Status.PUBLISHED:
+        return organization
+    organization.status = Organization.Status.PUBLISHED
+    organization.published_at = organization.published_at or timezone.now()
+    organization.save(update_fields=["status", "published_at", "updated_at"])
+    logger.info("%s published organization %s", by, organization.pk)
+    return organization
+
+
+@transaction.atomic
+def organization_archive(*, organization: Organization, by: AbstractBaseUser) -> Organization:
+    """Take ``organization`` out of public view while keeping its data; publishing restores it."""
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    if organization.status == Organization.Status.ARCHIVED:
+        return organization
+    organization.status = Organization.Status.ARCHIVED
+    organization.save(update_fields=["status", "updated_at"])
+    logger.info("%s archived organization %s", by, organization.pk)
     return organization
