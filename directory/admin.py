@@ -5,7 +5,7 @@ commands change an organization the same way.
 """
 
 from django.contrib import admin, messages
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -41,6 +41,8 @@ class OrganizationAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["sectors"]
+    # "example.org" typed without a scheme becomes https://example.org (Django 6's default).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     actions = ["publish", "archive", "locate_again"]
     readonly_fields = [
         "status",

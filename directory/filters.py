@@ -5,6 +5,8 @@ The query parameters are part of the public contract (DESIGN.md): ``q``, ``kind`
 (``?kind=platform_coop&kind=cooperative`` means either).
 """
 
+import functools
+
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -18,24 +20,18 @@ from django_filters import (
 from .models import Organization, Sector
 
 
-def state_choices() -> list[tuple[str, str]]:
-    """Return the states and regions of published entries, for the state select."""
-    states = (
+def published_places() -> list[tuple[str, str]]:
+    """Return the distinct (country, state) pairs of published entries."""
+    return list(
         Organization.objects.published()
-        .exclude(state="")
-        .order_by("state")
-        .values_list("state", flat=True)
+        .order_by("country", "state")
+        .values_list("country", "state")
         .distinct()
     )
-    return [("", _("All states and regions")), *((state, state) for state in states)]
 
 
-def country_choices() -> list[tuple[str, str]]:
-    """Return the country codes of published entries, for the country select."""
-    countries = (
-        Organization.objects.published().order_by("country").values_list("country", flat=True)
-    ).distinct()
-    return [("", _("All countries")), *((country, country) for country in countries)]
+def select_choices(empty_label: str, values: set[str]) -> list[tuple[str, str]]:
+    return [("", empty_label), *((value, value) for value in sorted(values))]
 
 
 class OrganizationFilter(FilterSet):
@@ -70,24 +66,29 @@ class OrganizationFilter(FilterSet):
         widget=forms.CheckboxSelectMultiple,
         distinct=False,
     )
-    # Free text as a filter, a select of the states present as a widget: choices are queried
-    # only when the form is rendered, and a state without entries yet finds none (not all).
-    state = CharFilter(
-        field_name="state",
-        lookup_expr="iexact",
-        label=_("State or region"),
-        widget=forms.Select(choices=state_choices),
-    )
-    country = CharFilter(
-        field_name="country",
-        lookup_expr="iexact",
-        label=_("Country"),
-        widget=forms.Select(choices=country_choices),
-    )
+    # Free text as filters, selects of the places present as widgets (see __init__): a state
+    # without entries yet finds none rather than being refused.
+    state = CharFilter(field_name="state", lookup_expr="iexact", label=_("State or region"))
+    country = CharFilter(field_name="country", lookup_expr="iexact", label=_("Country"))
 
     class Meta:
         model = Organization
         fields = ["q", "kind", "sector", "legal_form", "state", "country"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Queried once, and only when a page renders the form (not for exports or the map API).
+        places = functools.cache(published_places)
+        self.filters["state"].extra["widget"] = forms.Select(
+            choices=lambda: select_choices(
+                _("All states and regions"), {state for country, state in places() if state}
+            )
+        )
+        self.filters["country"].extra["widget"] = forms.Select(
+            choices=lambda: select_choices(
+                _("All countries"), {country for country, state in places()}
+            )
+        )
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         if self.form.errors:
