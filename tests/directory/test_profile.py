@@ -146,9 +146,7 @@ def test_profile_with_a_position_has_a_small_map(client, hostsharing):
     ],
 )
 def test_profile_without_a_position_says_so_and_has_no_map(client, geocode_status, message):
-    organization = OrganizationFactory(
-        latitude=None, longitude=None, geocode_status=geocode_status
-    )
+    organization = OrganizationFactory(latitude=None, longitude=None, geocode_status=geocode_status)
     html = in_english(client).get(organization.get_absolute_url()).content.decode()
     assert message in html
     assert 'id="profile-map"' not in html
