@@ -123,3 +123,12 @@ class OrganizationFilter(FilterSet):
         if not self.is_bound or not self.form.is_valid():
             return ""
         return self.form.cleaned_data["q"]
+
+    @property
+    def chosen_filter_count(self) -> int:
+        """Return how many filter values (search aside) the visitor chose."""
+        if not self.is_bound:
+            return 0
+        return sum(
+            1 for name in self.filters if name != "q" for value in self.data.getlist(name) if value
+        )
