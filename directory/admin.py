@@ -4,18 +4,51 @@ Status changes go through the services (bulk actions), so that the admin, the ma
 commands change an organization the same way.
 """
 
+from collections.abc import Callable
+
 from django.contrib import admin, messages
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models, transaction
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext_lazy
 
 from . import services
 from .models import Organization, Sector
 
 # A changed address sends the organization to the geocoder again.
 ADDRESS_FIELDS = {"street", "postal_code", "city", "state", "country"}
+# Written by the geocoder only.
+LOCATION_FIELDS = [
+    "latitude",
+    "longitude",
+    "geocode_status",
+    "geocode_source",
+    "geocode_precision",
+    "geocoded_at",
+]
+
+
+def bulk_action(
+    service: Callable[[Organization, AbstractBaseUser], object], *, description: str, done: str
+) -> Callable:
+    """Return an admin action that calls ``service`` for each selected organization.
+
+    The changes are all made or none; ``done`` is the message, with ``%(count)d`` in it.
+    """
+
+    @admin.action(description=description, permissions=["change"])
+    def action(
+        modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Organization]
+    ) -> None:
+        organizations = list(queryset)
+        with transaction.atomic():
+            for organization in organizations:
+                service(organization, request.user)
+        modeladmin.message_user(request, done % {"count": len(organizations)}, messages.SUCCESS)
+
+    return action
 
 
 @admin.register(Sector)
@@ -44,18 +77,7 @@ class OrganizationAdmin(admin.ModelAdmin):
     # "example.org" typed without a scheme becomes https://example.org (Django 6's default).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     actions = ["publish", "archive", "locate_again"]
-    readonly_fields = [
-        "status",
-        "published_at",
-        "latitude",
-        "longitude",
-        "geocode_status",
-        "geocode_source",
-        "geocode_precision",
-        "geocoded_at",
-        "created_at",
-        "updated_at",
-    ]
+    readonly_fields = [*LOCATION_FIELDS, "status", "published_at", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["name", "slug", "kind", "legal_form", "sectors"]}),
         (
@@ -74,14 +96,7 @@ class OrganizationAdmin(admin.ModelAdmin):
         (
             _("Location"),
             {
-                "fields": [
-                    "latitude",
-                    "longitude",
-                    "geocode_status",
-                    "geocode_source",
-                    "geocode_precision",
-                    "geocoded_at",
-                ],
+                "fields": LOCATION_FIELDS,
                 "description": _("Located automatically from the address after each change."),
             },
         ),
@@ -100,52 +115,34 @@ class OrganizationAdmin(admin.ModelAdmin):
         if not change or ADDRESS_FIELDS.intersection(form.changed_data):
             services.organization_schedule_geocoding(organization=obj)
 
-    @admin.action(description=_("Publish the selected organizations"), permissions=["change"])
-    def publish(self, request: HttpRequest, queryset: QuerySet[Organization]) -> None:
-        with transaction.atomic():  # all or none
-            for organization in queryset:
-                services.organization_publish(organization=organization, by=request.user)
-        count = len(queryset)
-        self.message_user(
-            request,
-            ngettext(
-                "%(count)d organization is published.",
-                "%(count)d organizations are published.",
-                count,
-            )
-            % {"count": count},
-            messages.SUCCESS,
-        )
-
-    @admin.action(description=_("Archive the selected organizations"), permissions=["change"])
-    def archive(self, request: HttpRequest, queryset: QuerySet[Organization]) -> None:
-        with transaction.atomic():  # all or none
-            for organization in queryset:
-                services.organization_archive(organization=organization, by=request.user)
-        count = len(queryset)
-        self.message_user(
-            request,
-            ngettext(
-                "%(count)d organization is archived.",
-                "%(count)d organizations are archived.",
-                count,
-            )
-            % {"count": count},
-            messages.SUCCESS,
-        )
-
-    @admin.action(description=_("Locate the selected organizations again"), permissions=["change"])
-    def locate_again(self, request: HttpRequest, queryset: QuerySet[Organization]) -> None:
-        for organization in queryset:
-            services.organization_schedule_geocoding(organization=organization)
-        count = len(queryset)
-        self.message_user(
-            request,
-            ngettext(
-                "%(count)d organization will be located again.",
-                "%(count)d organizations will be located again.",
-                count,
-            )
-            % {"count": count},
-            messages.SUCCESS,
-        )
+    publish = bulk_action(
+        lambda organization, user: services.organization_publish(
+            organization=organization, by=user
+        ),
+        description=_("Publish the selected organizations"),
+        done=ngettext_lazy(
+            "%(count)d organization is published.",
+            "%(count)d organizations are published.",
+            "count",
+        ),
+    )
+    archive = bulk_action(
+        lambda organization, user: services.organization_archive(
+            organization=organization, by=user
+        ),
+        description=_("Archive the selected organizations"),
+        done=ngettext_lazy(
+            "%(count)d organization is archived.", "%(count)d organizations are archived.", "count"
+        ),
+    )
+    locate_again = bulk_action(
+        lambda organization, user: services.organization_schedule_geocoding(
+            organization=organization
+        ),
+        description=_("Locate the selected organizations again"),
+        done=ngettext_lazy(
+            "%(count)d organization will be located again.",
+            "%(count)d organizations will be located again.",
+            "count",
+        ),
+    )

@@ -90,15 +90,7 @@ def test_list_is_sorted_by_name(client):
     assert [o.name for o in response.context["page"]] == ["Alpha eG", "Mitte eG", "Zebra eG"]
 
 
-@pytest.mark.parametrize(
-    "status",
-    [
-        Organization.Status.UNCONFIRMED,
-        Organization.Status.PENDING,
-        Organization.Status.REJECTED,
-        Organization.Status.ARCHIVED,
-    ],
-)
+@pytest.mark.parametrize("status", sorted(set(Organization.Status) - {"published"}))
 def test_list_never_shows_unpublished_entries(client, status):
     OrganizationFactory(name="Öffentlich eG")
     OrganizationFactory(name="Geheim eG", status=status, published_at=None)
@@ -135,3 +127,12 @@ def test_search_page_costs_the_same_queries_however_many_organizations(
     with django_assert_max_num_queries(LIST_QUERIES):
         response = client.get(reverse("directory:list"), {"q": "Muenchen", "kind": "platform_coop"})
     assert response.context["page"].paginator.count == count
+
+
+def test_filter_panel_says_how_many_filters_are_chosen(client):
+    OrganizationFactory()
+    html = client.get(
+        reverse("directory:list"), {"q": "x", "kind": ["supporter", "cooperative"], "state": ""}
+    ).content.decode()
+    assert 'data-chosen="2"' in html
+    assert 'data-chosen="0"' in client.get(reverse("directory:list")).content.decode()
