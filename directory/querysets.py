@@ -12,6 +12,15 @@ from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connections, models
 
 TRIGRAM_LENGTH = 3
+# Not shown in lists: long texts, the search index, and the private contact.
+LISTING_DEFERRED_FIELDS = (
+    "description_de",
+    "description_en",
+    "search_text",
+    "search_vector",
+    "contact_name",
+    "contact_email",
+)
 
 
 @dataclass(frozen=True)
@@ -126,5 +135,5 @@ class OrganizationQuerySet(models.QuerySet):
         )
 
     def for_listing(self) -> OrganizationQuerySet:
-        """Prefetch what list pages and exports show, so they stay O(1) in queries."""
-        return self.prefetch_related("sectors")
+        """Load what list pages show: sectors prefetched (O(1) queries), long texts left out."""
+        return self.prefetch_related("sectors").defer(*LISTING_DEFERRED_FIELDS)

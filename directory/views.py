@@ -43,7 +43,9 @@ def organization_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def organization_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    organization = get_object_or_404(Organization.objects.published().for_listing(), slug=slug)
+    organization = get_object_or_404(
+        Organization.objects.published().prefetch_related("sectors"), slug=slug
+    )
     profile_url = request.build_absolute_uri(organization.get_absolute_url())
     return render(
         request,
