@@ -1,6 +1,7 @@
 """The directory's data: organizations of the cooperative digital economy and their sectors."""
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -10,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from .querysets import OrganizationQuerySet
+from .querysets import OrganizationQuerySet, SearchDocument
 
 
 def pick_language(german: str, english: str) -> str:
@@ -150,6 +151,10 @@ class Organization(models.Model):
     # Lower-case, umlaut-folded name, city and descriptions: the portable search index
     # (PostgreSQL adds full-text search on top of it; see querysets.py).
     search_text = models.TextField(editable=False, blank=True, default="")
+    # Its German full-text vector, computed by PostgreSQL (NULL on SQLite), GIN-indexed.
+    search_vector = models.GeneratedField(
+        expression=SearchDocument(), output_field=SearchVectorField(), db_persist=True
+    )
 
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -280,7 +285,7 @@ SELF_SERVICE_FIELDS = (
     "contact_name",
     "contact_email",
 )
-ADDRESS_FIELDS = {"street", "postal_code", "city", "country"}
+ADDRESS_FIELDS = {"street", "postal_code", "city", "state", "country"}
 
 
 def display_value(field_name: str, value) -> str:
@@ -380,6 +385,8 @@ class AuditLogEntry(models.Model):
         CONFIRMED = "confirmed", _("E-mail address confirmed")
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
+        PUBLISHED = "published", _("Published")
+        ARCHIVED = "archived", _("Archived")
         POSITION_CORRECTED = "position_corrected", _("Position corrected")
         EDIT_LINK_SENT = "edit_link_sent", _("Edit link sent")
         REVISION_SUBMITTED = "revision_submitted", _("Change submitted")

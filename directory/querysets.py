@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
+import functools
+import operator
+import re
+import unicodedata
 from dataclasses import dataclass
 
-from django.db import connection, models
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db import connections, models
+
+TRIGRAM_LENGTH = 3
+# Not shown in lists: long texts, the search index, and the private contact.
+LISTING_DEFERRED_FIELDS = (
+    "description_de",
+    "description_en",
+    "search_text",
+    "search_vector",
+    "contact_name",
+    "contact_email",
+)
 
 
 @dataclass(frozen=True)
@@ -33,6 +49,33 @@ class BoundingBox:
         return cls(west, south, east, north)
 
 
+class SearchDocument(SearchVector):
+    """Compute the German full-text vector of an organization's ``search_text``.
+
+    It is the expression of ``Organization.search_vector``, a column that PostgreSQL stores and
+    indexes (migration 0003). SQLite has no full-text vector and stores NULL instead.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("search_text", config="german")
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return "NULL", []
+
+
+def search_words(query: str) -> list[str]:
+    """Split a search query into lower-case, umlaut-folded words of letters and digits."""
+    from .models import fold_text
+
+    return re.findall(r"[^\W_]+", fold_text(unicodedata.normalize("NFC", query)))
+
+
+def prefix_query(word: str) -> SearchQuery:
+    """Return a German full-text query for the words that start like ``word`` once stemmed."""
+    # ``word`` holds letters and digits only (see search_words): no tsquery operator slips in.
+    return SearchQuery(f"{word}:*", config="german", search_type="raw")
+
+
 class OrganizationQuerySet(models.QuerySet):
     def published(self) -> OrganizationQuerySet:
         """Return only entries that a network manager has published: the public directory."""
@@ -51,33 +94,46 @@ class OrganizationQuerySet(models.QuerySet):
         )
 
     def search(self, query: str) -> OrganizationQuerySet:
-        """Return entries matching ``query``.
+        """Return entries matching every word of ``query`` in name, city or descriptions.
 
-        On PostgreSQL: German full-text search (stemming, so "Genossenschaften" finds
-        "Genossenschaft"), or'ed with a substring match on the umlaut-folded text so that
-        "Muenchen" finds "München" and partial words still match. On SQLite: the substring
-        match alone, every word of the query required.
+        Words are compared umlaut-folded on both sides ("München", "Muenchen" and "MÜNCHEN" all
+        become "muenchen"), so either spelling finds the other, and match as substrings
+        ("genossenschaft" finds "Mitarbeitergenossenschaft"). On PostgreSQL a word also matches
+        by German full-text search on stemmed prefixes, so "Genossenschaften" finds
+        "Genossenschaft"; GIN indexes serve both conditions (migration 0003).
         """
-        from .models import fold_text
-
-        words = fold_text(query).split()
+        words = search_words(query)
         if not words:
             return self
-        substring = models.Q()
+        if connections[self.db].vendor != "postgresql":
+            return self.filter(
+                functools.reduce(
+                    operator.and_, (models.Q(search_text__contains=word) for word in words)
+                )
+            )
+        matches = models.Q()
         for word in words:
-            substring &= models.Q(search_text__contains=word)
-        if connection.vendor != "postgresql":
-            return self.filter(substring)
+            word_matches = models.Q(search_vector=prefix_query(word))
+            # A trigram index cannot narrow down words shorter than three letters; the
+            # full-text index finds those ("eG", "IT") as words.
+            if len(word) >= TRIGRAM_LENGTH:
+                word_matches |= models.Q(search_text__contains=word)
+            matches &= word_matches
+        return self.filter(matches)
 
-        from django.contrib.postgres.search import SearchQuery, SearchVector
+    def order_by_relevance(self, query: str) -> OrganizationQuerySet:
+        """Order entries by how well their words match ``query``, best first, then by name.
 
-        vector = SearchVector("name", "city", "summary_de", "description_de", config="german")
-        vector += SearchVector("summary_en", "description_en", config="english")
-        full_text = SearchQuery(query, config="german", search_type="websearch") | SearchQuery(
-            query, config="english", search_type="websearch"
+        Only PostgreSQL ranks; elsewhere the order stays as it was.
+        """
+        words = search_words(query)
+        if not words or connections[self.db].vendor != "postgresql":
+            return self
+        ranking = functools.reduce(operator.or_, (prefix_query(word) for word in words))
+        return self.annotate(relevance=SearchRank(models.F("search_vector"), ranking)).order_by(
+            "-relevance", "name"
         )
-        return self.annotate(_search=vector).filter(models.Q(_search=full_text) | substring)
 
     def for_listing(self) -> OrganizationQuerySet:
-        """Prefetch what list pages and exports show, so they stay O(1) in queries."""
-        return self.prefetch_related("sectors")
+        """Load what list pages show: sectors prefetched (O(1) queries), long texts left out."""
+        return self.prefetch_related("sectors").defer(*LISTING_DEFERRED_FIELDS)

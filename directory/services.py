@@ -533,3 +533,35 @@ def _notify_network(*, template: str, organization: Organization, review_url: st
 
 def _site_url(view_name: str, **kwargs) -> str:
     return settings.SITE_URL + reverse(view_name, kwargs=kwargs)
+
+
+# --- Publication ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def organization_publish(*, organization: Organization, by: AbstractBaseUser) -> Organization:
+    """Make ``organization`` public in the directory, on the map and in the exports.
+
+    ``published_at`` records the first publication and is kept when an archived entry returns.
+    Publishing an entry that is already public changes nothing.
+    """
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    if organization.status == Organization.Status.PUBLISHED:
+        return organization
+    organization.status = Organization.Status.PUBLISHED
+    organization.published_at = organization.published_at or timezone.now()
+    organization.save(update_fields=["status", "published_at", "updated_at"])
+    _log(organization, AuditLogEntry.Action.PUBLISHED, AuditLogEntry.ActorKind.USER, by=by)
+    return organization
+
+
+@transaction.atomic
+def organization_archive(*, organization: Organization, by: AbstractBaseUser) -> Organization:
+    """Take ``organization`` out of public view while keeping its data; publishing restores it."""
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    if organization.status == Organization.Status.ARCHIVED:
+        return organization
+    organization.status = Organization.Status.ARCHIVED
+    organization.save(update_fields=["status", "updated_at"])
+    _log(organization, AuditLogEntry.Action.ARCHIVED, AuditLogEntry.ActorKind.USER, by=by)
+    return organization

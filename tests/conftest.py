@@ -135,7 +135,12 @@ def celery_worker_process(transactional_db, django_db_setup, celery_worker_env, 
     )
     worker.mail_dir = Path(worker.env["EMAIL_FILE_PATH"])
     worker.start()
+    # Tasks go to the broker now, also when this fixture was requested through another one
+    # (then _celery_eager_unless_real_worker could not see it).
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
     yield worker
+    app.conf.task_always_eager = eager
     worker.stop()
 
 
