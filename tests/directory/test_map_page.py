@@ -55,8 +55,9 @@ def test_the_map_hands_its_labels_and_urls_to_the_script(client, db):
         html = get_page(client)
 
     labels = json.loads(
-        re.search(r'<script id="map-kind-labels" type="application/json">(.*?)</script>', html)
-        .group(1)
+        re.search(
+            r'<script id="map-kind-labels" type="application/json">(.*?)</script>', html
+        ).group(1)
     )
     assert labels["platform_coop"] == "Platform co-op"
     assert 'data-api-url="/api/map/"' in html
