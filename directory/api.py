@@ -4,7 +4,7 @@ from django import forms
 from django.http import HttpRequest, JsonResponse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import conditional_page, require_GET
+from django.views.decorators.http import conditional_page, require_safe
 
 from . import clustering
 from .filters import OrganizationFilter
@@ -34,7 +34,7 @@ class MapViewForm(forms.Form):
             raise forms.ValidationError(str(error)) from error
 
 
-@require_GET
+@require_safe
 @conditional_page
 def map_features(request: HttpRequest) -> JsonResponse:
     """Return the organizations matching the list filters in ``bbox``, clustered for ``zoom``."""

@@ -4,6 +4,7 @@ import random
 
 import pytest
 
+from directory import clustering
 from directory.clustering import CELL_PIXELS, LIST_LIMIT, MAX_VIEW_PIXELS, Grid, cell_degrees
 from directory.models import Organization
 from directory.querysets import BoundingBox
@@ -328,3 +329,15 @@ def test_responses_may_be_cached_briefly_and_revalidated(client, db):
     assert again.status_code == 304
     bad = client.get(API, {"bbox": "x", "zoom": 6})
     assert "max-age" not in bad.get("Cache-Control", "")
+
+
+def test_too_many_organizations_at_high_zoom_stay_clustered(client, db, monkeypatch):
+    monkeypatch.setattr(clustering, "MAX_INDIVIDUAL", 3)
+    for index in range(4):
+        OrganizationFactory(latitude=52.52, longitude=13.40 + index * 0.00001)
+
+    collection = get_map(client, "13.3,52.4,13.5,52.6", 16)
+
+    assert collection["total"] == 4
+    assert any(feature["properties"].get("cluster") for feature in collection["features"])
+    assert counted(collection)[0] == 4
