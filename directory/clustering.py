@@ -217,14 +217,14 @@ def map_features(queryset: QuerySet, *, box: BoundingBox, zoom: int) -> dict:
         features = [organization_feature(row, box, profile_url) for row in members]
     else:
         members_by_cell = {row["cell"]: row for row in members}
-        features = [
-            cluster_feature(cell, box, grid)
-            if cell["count"] > 1
-            else organization_feature(members_by_cell[cell["cell"]], box, profile_url)
-            for cell in cells
-            # (unless unpublished or moved between the two queries)
-            if cell["count"] > 1 or cell["cell"] in members_by_cell
-        ]
+        features = []
+        for cell in cells:
+            if cell["count"] > 1:
+                features.append(cluster_feature(cell, box, grid))
+            elif cell["cell"] in members_by_cell:  # (not if unpublished since the first query)
+                features.append(
+                    organization_feature(members_by_cell[cell["cell"]], box, profile_url)
+                )
     collection = {"type": "FeatureCollection", "features": features, "total": total}
     if total <= LIST_LIMIT:
         collection["organizations"] = [
