@@ -1,16 +1,21 @@
 """The pure parts of the map: boxes in any longitude frame and a grid that is square on screen."""
 
+import math
+
 import pytest
 
 from directory.clustering import (
     CELL_PIXELS,
     MAX_VIEW_PIXELS,
     Grid,
+    cell_members,
     mercator_latitude,
     mercator_y,
     view_pixels,
 )
+from directory.models import Organization
 from directory.querysets import BoundingBox
+from tests.factories import OrganizationFactory
 
 
 @pytest.mark.parametrize(
@@ -77,3 +82,21 @@ def test_a_cluster_expands_at_the_zoom_where_its_members_part():
     same_place = grid.expansion_zoom(west=13.4, south=52.5, east=13.4, north=52.5)
 
     assert 6 < far < near < same_place
+
+
+def test_each_organization_falls_into_the_cell_of_its_position(db):
+    box = BoundingBox.parse("-25,34,45,72")
+    grid = Grid.for_view(box, 5)
+    expected = {}
+    for index, start in enumerate(grid.row_starts):
+        row = grid.first_row + index + 1  # a row start belongs to the row north of it
+        middle = mercator_latitude((row + 0.5) * grid.size)
+        for slug, latitude in ((f"on-{index}", start), (f"in-{index}", middle)):
+            OrganizationFactory(slug=slug, latitude=latitude, longitude=10.0)
+            expected[slug] = row * grid.stride + math.floor(190 / grid.size)
+    south = OrganizationFactory(slug="south", latitude=box.south, longitude=-25.0)
+    expected[south.slug] = grid.first_row * grid.stride + math.floor(155 / grid.size)
+
+    members = cell_members(Organization.objects.in_bbox(box), grid)
+
+    assert {row["slug"]: row["cell"] for row in members} == expected
