@@ -1,34 +1,58 @@
 """The map API: GeoJSON of published organizations in a box, clustered on the server."""
 
+from django import forms
 from django.http import HttpRequest, JsonResponse
-from django.views.decorators.http import require_GET
+from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import conditional_page, require_safe
 
+from . import clustering
 from .filters import OrganizationFilter
 from .models import Organization
 from .querysets import BoundingBox
 
+# Long enough to spare the database when many visitors look at the same view, short enough for
+# a newly published organization to appear soon.
+MAX_AGE_SECONDS = 60
 
-@require_GET
+
+class MapViewForm(forms.Form):
+    bbox = forms.CharField(
+        help_text=_("WEST,SOUTH,EAST,NORTH in degrees, e.g. 5.9,47.3,15.0,55.1"),
+        error_messages={"required": _("Give the box to show as bbox=WEST,SOUTH,EAST,NORTH.")},
+    )
+    zoom = forms.IntegerField(
+        min_value=0,
+        max_value=clustering.MAX_ZOOM,
+        error_messages={"required": _("Give the map's zoom level as zoom=0…22.")},
+    )
+
+    def clean_bbox(self) -> BoundingBox:
+        try:
+            return BoundingBox.parse(self.cleaned_data["bbox"])
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from error
+
+
+@require_safe
+@conditional_page
 def map_features(request: HttpRequest) -> JsonResponse:
-    """Return a GeoJSON FeatureCollection of the organizations in ``bbox`` (unclustered draft)."""
-    try:
-        box = BoundingBox.parse(request.GET.get("bbox", "-180,-90,180,90"))
-    except ValueError as error:
-        return JsonResponse({"error": str(error)}, status=400)
-    queryset = OrganizationFilter(
+    """Return the organizations matching the list filters in ``bbox``, clustered for ``zoom``."""
+    view = MapViewForm(request.GET)
+    if not view.is_valid():
+        return bad_request(view.errors)
+    box = view.cleaned_data["bbox"]
+    filterset = OrganizationFilter(
         request.GET, queryset=Organization.objects.published().with_position().in_bbox(box)
-    ).qs
-    features = [
-        {
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [org.longitude, org.latitude]},
-            "properties": {
-                "slug": org.slug,
-                "name": org.name,
-                "kind": org.kind,
-                "url": org.get_absolute_url(),
-            },
-        }
-        for org in queryset
-    ]
-    return JsonResponse({"type": "FeatureCollection", "features": features})
+    )
+    if not filterset.is_valid():
+        return bad_request(filterset.errors)
+    features = clustering.map_features(filterset.qs, box=box, zoom=view.cleaned_data["zoom"])
+    response = JsonResponse(features)
+    patch_cache_control(response, public=True, max_age=MAX_AGE_SECONDS)
+    return response
+
+
+def bad_request(errors: dict) -> JsonResponse:
+    message = " ".join(f"{field}: {' '.join(messages)}" for field, messages in errors.items())
+    return JsonResponse({"error": message, "errors": errors}, status=400)

@@ -17,8 +17,24 @@ PAGE_SIZE = 20
 
 
 def map_page(request: HttpRequest) -> HttpResponse:
+    """Show the map with search and filters; map.js fills it from the map API."""
     filterset = OrganizationFilter(request.GET, queryset=Organization.objects.published())
-    return render(request, "directory/map.html", {"filter": filterset})
+    states = (
+        Organization.objects.published()
+        .exclude(state="")
+        .order_by("state")
+        .values_list("state", flat=True)
+        .distinct()
+    )
+    return render(
+        request,
+        "directory/map.html",
+        {
+            "filter": filterset,
+            "states": states,
+            "kind_labels": dict(Organization.Kind.choices),
+        },
+    )
 
 
 @require_GET

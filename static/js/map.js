@@ -1,0 +1,244 @@
+// The map page: shows the organizations in view, clustered by the map API on the server.
+// Leaflet (window.L) and the map itself come from django-leaflet; the page works without this
+// module (its form leads to the directory).
+
+const DEBOUNCE_MS = 250;
+
+const config = document.getElementById("map-config").dataset;
+const kindLabels = JSON.parse(document.getElementById("map-kind-labels").textContent);
+const form = document.querySelector("[data-map-filters]");
+const status = document.getElementById("map-status");
+const list = document.getElementById("map-list");
+const directoryLink = document.getElementById("map-directory-link");
+const numberFormat = new Intl.NumberFormat(document.documentElement.lang || undefined);
+
+let pending = null; // the AbortController of the request in flight
+
+function debounce(callback, delay) {
+  let timer;
+  return () => {
+    clearTimeout(timer);
+    timer = setTimeout(callback, delay);
+  };
+}
+
+function element(tag, { className, text, href } = {}) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  if (href) node.href = href;
+  return node;
+}
+
+function withCount(template, count) {
+  return template.replace("{count}", numberFormat.format(count));
+}
+
+function filterParams() {
+  const params = new URLSearchParams();
+  for (const [name, value] of new FormData(form)) {
+    if (value.trim()) params.append(name, value.trim());
+  }
+  return params;
+}
+
+function directoryUrl() {
+  const filters = filterParams().toString();
+  return filters ? `${config.directoryUrl}?${filters}` : config.directoryUrl;
+}
+
+// The view a shared link asks for: ?lat=..&lng=..&z=..
+function applyViewFromUrl(map) {
+  const params = new URLSearchParams(window.location.search);
+  const lat = Number.parseFloat(params.get("lat"));
+  const lng = Number.parseFloat(params.get("lng"));
+  const zoom = Number.parseInt(params.get("z"), 10);
+  if (![lat, lng, zoom].every(Number.isFinite) || Math.abs(lat) > 90) return;
+  const clamped = Math.min(Math.max(zoom, map.getMinZoom()), map.getMaxZoom());
+  map.setView([lat, lng], clamped, { animate: false });
+}
+
+function syncUrl(map) {
+  const params = filterParams();
+  const center = map.wrapLatLng(map.getCenter());
+  params.set("lat", center.lat.toFixed(5));
+  params.set("lng", center.lng.toFixed(5));
+  params.set("z", String(map.getZoom()));
+  window.history.replaceState(null, "", `${window.location.pathname}?${params}`);
+  directoryLink.href = directoryUrl();
+}
+
+function kindClass(kind) {
+  return `map-kind-${String(kind).replace(/[^a-z_]/g, "")}`;
+}
+
+function clusterMarker(map, feature) {
+  const [lng, lat] = feature.geometry.coordinates;
+  const { count, expansion_zoom: expansionZoom } = feature.properties;
+  // The area grows with the count, gently: 32 px for 2, 44 for 100, 56 for 10,000.
+  const size = Math.round(26 + 7.5 * Math.log10(count));
+  const label = element("span", { text: numberFormat.format(count) });
+  const title = withCount(config.clusterTitle, count);
+  const marker = L.marker([lat, lng], {
+    icon: L.divIcon({ html: label, className: "map-cluster", iconSize: [size, size] }),
+    title,
+    alt: title,
+    keyboard: true,
+    riseOnHover: true,
+  });
+  marker.on("click", () => {
+    const [west, south, east, north] = feature.bbox;
+    map.fitBounds(
+      [
+        [south, west],
+        [north, east],
+      ],
+      { padding: [48, 48], maxZoom: Math.max(expansionZoom, map.getZoom() + 1) },
+    );
+  });
+  return marker;
+}
+
+function popupContent(organizations) {
+  const content = element("div", { className: "map-popup" });
+  if (organizations.length > 1) content.append(element("p", { text: config.here }));
+  for (const organization of organizations) {
+    const entry = element("p", { className: "map-popup-entry" });
+    const link = element("a", { text: organization.name, href: organization.url });
+    const kind = element("span", {
+      className: "map-popup-kind",
+      text: kindLabels[organization.kind] ?? organization.kind,
+    });
+    entry.append(link, element("br"), kind);
+    content.append(entry);
+  }
+  return content;
+}
+
+// Organizations at the very same place (located by city, say) share one marker.
+function organizationMarker(lat, lng, organizations) {
+  const title = organizations.map((organization) => organization.name).join(", ");
+  const marker = L.marker([lat, lng], {
+    icon: L.divIcon({
+      html: organizations.length > 1 ? element("span", { text: organizations.length }) : "",
+      className: `map-marker ${kindClass(organizations[0].kind)}`,
+      iconSize: [22, 22],
+      popupAnchor: [0, -8],
+    }),
+    title,
+    alt: title,
+    keyboard: true,
+    riseOnHover: true,
+  });
+  marker.bindPopup(() => popupContent(organizations));
+  return marker;
+}
+
+function drawFeatures(map, layer, features) {
+  layer.clearLayers();
+  const places = new Map();
+  for (const feature of features) {
+    if (feature.properties.cluster) {
+      layer.addLayer(clusterMarker(map, feature));
+      continue;
+    }
+    const key = feature.geometry.coordinates.join(",");
+    if (!places.has(key)) places.set(key, []);
+    places.get(key).push(feature.properties);
+  }
+  for (const [key, organizations] of places) {
+    const [lng, lat] = key.split(",").map(Number);
+    layer.addLayer(organizationMarker(lat, lng, organizations));
+  }
+}
+
+function showList(collection) {
+  list.replaceChildren();
+  const { total, organizations } = collection;
+  if (!organizations) {
+    // Too many to name: the directory pages through them.
+    const link = element("a", { text: config.directoryLink, href: directoryUrl() });
+    status.replaceChildren(withCount(config.tooMany, total), " ", link);
+    return;
+  }
+  for (const organization of organizations) {
+    const item = element("li");
+    const kind = element("span", {
+      className: `map-list-kind ${kindClass(organization.kind)}`,
+      text: kindLabels[organization.kind] ?? organization.kind,
+    });
+    item.append(element("a", { text: organization.name, href: organization.url }), " ", kind);
+    list.append(item);
+  }
+  if (total === 0) status.textContent = config.none;
+  else if (total === 1) status.textContent = config.one;
+  else status.textContent = withCount(config.many, total);
+}
+
+async function load(map, layer) {
+  pending?.abort();
+  const controller = new AbortController();
+  pending = controller;
+  const params = filterParams();
+  params.set("bbox", map.getBounds().toBBoxString());
+  params.set("zoom", String(Math.round(map.getZoom())));
+  list.setAttribute("aria-busy", "true");
+  try {
+    const response = await fetch(`${config.apiUrl}?${params}`, {
+      signal: controller.signal,
+      headers: { Accept: "application/json" },
+    });
+    if (!response.ok) throw new Error(`map API answered ${response.status}`);
+    const collection = await response.json();
+    drawFeatures(map, layer, collection.features);
+    showList(collection);
+  } catch (error) {
+    if (error.name === "AbortError") return;
+    status.textContent = config.failed;
+  } finally {
+    if (pending === controller) list.removeAttribute("aria-busy");
+  }
+}
+
+function clearFilters() {
+  for (const field of form.elements) {
+    if (field.type === "checkbox") field.checked = false;
+    else if (field.tagName === "SELECT") field.selectedIndex = 0;
+    else if (field.type === "search" || field.type === "text" || field.type === "hidden") {
+      field.value = "";
+    }
+  }
+}
+
+function start(map) {
+  applyViewFromUrl(map);
+  const layer = L.layerGroup().addTo(map);
+  const refresh = () => {
+    syncUrl(map);
+    load(map, layer);
+  };
+  const refreshSoon = debounce(refresh, DEBOUNCE_MS);
+  map.on("moveend", refreshSoon);
+  form.addEventListener("input", refreshSoon);
+  form.addEventListener("change", refreshSoon);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    refresh();
+  });
+  form.querySelector("[data-map-reset]").addEventListener("click", (event) => {
+    event.preventDefault();
+    clearFilters();
+    refresh();
+  });
+  status.textContent = config.loading;
+  refresh();
+}
+
+// django-leaflet creates the map on window load and announces it with "map:init".
+if (window.leafletmapcoopmap) {
+  start(window.leafletmapcoopmap);
+} else {
+  window.addEventListener("map:init", (event) => {
+    if (event.detail.id === "coopmap") start(event.detail.map);
+  });
+}
