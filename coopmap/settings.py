@@ -165,6 +165,11 @@ GEOCODER_USER_AGENT = env.str("GEOCODER_USER_AGENT", default="coopmap (hallo@pla
 GEOCODER_MIN_DELAY_SECONDS = env.float("GEOCODER_MIN_DELAY_SECONDS", default=1.0)
 GEOCODER_TIMEOUT_SECONDS = env.float("GEOCODER_TIMEOUT_SECONDS", default=10.0)
 
+# --- Imports of organization lists -------------------------------------------------------------
+# Uploads above this size are refused before they are read (a list of 10,000 organizations as
+# CSV is about 5 MB).
+IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
+
 # --- Map --------------------------------------------------------------------------------------
 MAP_TILES_URL = env.str("MAP_TILES_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 MAP_ATTRIBUTION = env.str(
