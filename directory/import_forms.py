@@ -32,7 +32,9 @@ class ImportUploadForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("The credit the licence requires; shown on each imported profile."),
     )
-    url = forms.URLField(label=_("Web address of the list"), max_length=500, required=False)
+    url = forms.URLField(
+        label=_("Web address of the list"), max_length=500, required=False, assume_scheme="https"
+    )
     kind = forms.ChoiceField(
         label=_("Kind of the new entries"),
         choices=Organization.Kind.choices,

@@ -84,7 +84,10 @@ class Note:
     params: dict = field(default_factory=dict)
 
     def __str__(self) -> str:
-        return str(NOTES[self.code]) % self.params
+        params = dict(self.params)
+        if "field" in params:
+            params["field"] = field_label(params["field"])
+        return str(NOTES[self.code]) % params
 
     def as_json(self) -> list:
         return [self.code, self.params]
@@ -92,6 +95,16 @@ class Note:
     @classmethod
     def from_json(cls, value: list) -> Note:
         return cls(value[0], value[1])
+
+
+def field_label(name: str) -> str:
+    """Return the label of a mapping target or an organization field, in the active language."""
+    if name in TARGETS:
+        return str(TARGETS[name].label)
+    try:
+        return str(Organization._meta.get_field(name).verbose_name)
+    except LookupError:
+        return name
 
 
 def describe(note: list | Note) -> str:
@@ -837,7 +850,7 @@ def normalize_record(record: Record, options: ImportOptions, *, kind: str) -> Ro
                 continue
             value = (record.values.get(column) or "").strip()
             if value and is_placeholder(value):
-                row.warnings.append(Note("placeholder", {"field": TARGETS[target].label, "value": value[:40]}))
+                row.warnings.append(Note("placeholder", {"field": target, "value": value[:40]}))
                 continue
             if value:
                 return value
@@ -877,10 +890,10 @@ def normalize_record(record: Record, options: ImportOptions, *, kind: str) -> Ro
         text = take(name)
         number = _number(text) if text else None
         if text and (number is None or number < 0 or number != int(number)):
-            row.warnings.append(Note("number_invalid", {"field": TARGETS[name].label, "value": text[:20]}))
+            row.warnings.append(Note("number_invalid", {"field": name, "value": text[:20]}))
             number = None
         if name == "founded_year" and number is not None and not 1800 <= number <= 2100:
-            row.warnings.append(Note("number_invalid", {"field": TARGETS[name].label, "value": text[:20]}))
+            row.warnings.append(Note("number_invalid", {"field": name, "value": text[:20]}))
             number = None
         values[name] = int(number) if number is not None else None
 
@@ -917,8 +930,7 @@ def _truncate(values: dict[str, Any], warnings: list[Note]) -> None:
                     continue  # a summary made from the description: shortening is expected
             else:
                 values[name] = value[:max_length].rstrip()
-            label = Organization._meta.get_field(name).verbose_name
-            warnings.append(Note("truncated", {"field": str(label), "length": max_length}))
+            warnings.append(Note("truncated", {"field": name, "length": max_length}))
 
 
 def _read_position(record: Record, options: ImportOptions, row: Row, take) -> None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, views
+from . import api, linked_data_views, views
 
 app_name = "directory"
 
@@ -11,4 +11,14 @@ urlpatterns = [
     path("directory/export.csv", views.export_csv, name="export-csv"),
     path("directory/export.geojson", views.export_geojson, name="export-geojson"),
     path("directory/<slug:slug>/", views.organization_detail, name="detail"),
+    path(
+        "directory/<slug:slug>/jsonld",
+        linked_data_views.organization_jsonld_view,
+        name="detail-jsonld",
+    ),
+    path(
+        "directory/<slug:slug>/murmurations.json",
+        linked_data_views.organization_murmurations_view,
+        name="detail-murmurations",
+    ),
 ]
