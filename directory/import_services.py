@@ -354,6 +354,10 @@ class Planner:
             )
         for chunk in _chunks(sorted(ids), 500):
             for values in candidates.filter(pk__in=chunk).values(*CANDIDATE_FIELDS):
+                # Entries made from earlier rows of this file are in the file's own index.
+                source_id, record_id = values.pop("import_source"), values.pop("source_record_id")
+                if source_id == self.source.pk and record_id in self.record_rows:
+                    continue
                 directory.add(organization_candidate(DirectoryEntry(**values)))
         return existing, directory
 
@@ -419,6 +423,8 @@ CANDIDATE_FIELDS = (
     "longitude",
     "postal_code",
     "city",
+    "import_source",
+    "source_record_id",
 )
 
 

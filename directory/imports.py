@@ -1095,6 +1095,10 @@ class Candidate:
     position: tuple[float, float] | None
     town_key: str
 
+    @property
+    def box(self) -> tuple[float, float, float, float]:
+        return nearby_box(self.position)
+
 
 @dataclass(frozen=True)
 class Match:
@@ -1157,6 +1161,11 @@ class DuplicateIndex:
         return None
 
     def _near_match(self, row: Candidate, other: Candidate) -> Match | None:
+        # Cheap checks first: most entries of the 3 x 3 cells of a city are farther away.
+        south, north, west, east = row.box
+        latitude, longitude = other.position
+        if not (south <= latitude <= north and west <= longitude <= east):
+            return None
         if _different_registers(row, other):
             return None
         km = distance_km(row.position, other.position)
