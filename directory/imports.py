@@ -999,7 +999,11 @@ def name_key(name: str) -> str:
     text = unicodedata.normalize("NFKD", fold_text(name))
     text = "".join(char for char in text if not unicodedata.combining(char))
     text = COOPERATIVE_WORDS.sub(" coop ", text)
-    words = [word for word in re.split(r"[\W_]+", text) if len(word) > 1 and word not in NAME_STOPWORDS]
+    words = [
+        word
+        for word in re.split(r"[\W_]+", text)
+        if (len(word) > 1 or word.isdigit()) and word not in NAME_STOPWORDS
+    ]
     return " ".join(words)
 
 
