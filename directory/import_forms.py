@@ -80,21 +80,30 @@ class ImportMappingForm(forms.Form):
         initial = {
             "precision": options.precision,
             "default_country": options.default_country,
-            "country_aliases": "\n".join(f"{key}={value}" for key, value in options.country_aliases.items()),
+            "country_aliases": "\n".join(
+                f"{key}={value}" for key, value in options.country_aliases.items()
+            ),
             "kind": kind,
         }
         super().__init__(*args, initial=initial, **kwargs)
         self.options = options
         labels = {GEOMETRY: _("(position of the feature)")}
-        choices = [("", _("— not imported —"))] + [(column, labels.get(column, column)) for column in columns]
+        choices = [("", _("— not imported —"))] + [
+            (column, labels.get(column, column)) for column in columns
+        ]
         self.target_fields = []
         for name, target in imports.TARGETS.items():
             guessed = options.columns.get(name, [])
             self.fields[f"column_{name}"] = forms.ChoiceField(
-                label=target.label, choices=choices, required=False, initial=guessed[0] if guessed else ""
+                label=target.label,
+                choices=choices,
+                required=False,
+                initial=guessed[0] if guessed else "",
             )
             self.target_fields.append(f"column_{name}")
-        self.order_fields(self.target_fields + ["precision", "default_country", "country_aliases", "kind"])
+        self.order_fields(
+            [*self.target_fields, "precision", "default_country", "country_aliases", "kind"]
+        )
 
     def clean_default_country(self):
         return self.cleaned_data["default_country"].strip().upper()

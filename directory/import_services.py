@@ -223,10 +223,14 @@ class Planner:
         self.written = self.written_fields()
 
     def normalize(self, records: Iterable[imports.Record]) -> list[Row]:
-        rows = [imports.normalize_record(record, self.options, kind=self.kind) for record in records]
+        rows = [
+            imports.normalize_record(record, self.options, kind=self.kind) for record in records
+        ]
         country_columns = self.options.columns.get("country", [])
         for row in rows:
-            raw = next((row.raw.get(column, "") for column in country_columns if row.raw.get(column)), "")
+            raw = next(
+                (row.raw.get(column, "") for column in country_columns if row.raw.get(column)), ""
+            )
             if raw:
                 self.countries[(raw, row.values["country"])] += 1
         return rows
@@ -261,7 +265,11 @@ class Planner:
         if row.rejection:
             return Outcome(row, Action.REJECTED, row.rejection)
         if row.record_id in self.record_rows:
-            return Outcome(row, Action.DUPLICATE, Note("duplicate_row_id", {"row": self.record_rows[row.record_id]}))
+            return Outcome(
+                row,
+                Action.DUPLICATE,
+                Note("duplicate_row_id", {"row": self.record_rows[row.record_id]}),
+            )
         sectors = self._sectors(row) if "sectors" in self.mapped else None
         organization = existing.get(row.record_id)
         if organization is not None:
@@ -281,9 +289,14 @@ class Planner:
             row, Action.CREATE, sectors=sectors or [], geocode=not row.position and row.has_address
         )
 
-    def _plan_update(self, row: Row, organization: Organization, sectors: list[Sector] | None) -> Outcome:
+    def _plan_update(
+        self, row: Row, organization: Organization, sectors: list[Sector] | None
+    ) -> Outcome:
         current_sectors = {sector.slug for sector in organization.sectors.all()}
-        if organization.import_checksum and organization_checksum(organization, current_sectors) != organization.import_checksum:
+        if (
+            organization.import_checksum
+            and organization_checksum(organization, current_sectors) != organization.import_checksum
+        ):
             return Outcome(row, Action.KEPT, Note("kept_edited"), organization)
         changes = {
             name: value
@@ -294,9 +307,17 @@ class Planner:
             sectors = None
         manual = organization.geocode_status == Organization.GeocodeStatus.MANUAL
         geocode = False
-        if row.position and not manual and row.position != (organization.latitude, organization.longitude):
+        if (
+            row.position
+            and not manual
+            and row.position != (organization.latitude, organization.longitude)
+        ):
             changes.update(_position_fields(row.position, self.options.precision))
-        elif not row.position and not manual and changes.keys() & {"street", "postal_code", "city", "country"}:
+        elif (
+            not row.position
+            and not manual
+            and changes.keys() & {"street", "postal_code", "city", "country"}
+        ):
             geocode = row.has_address
         if not changes and sectors is None:
             return Outcome(row, Action.UNCHANGED, organization=organization)
@@ -329,7 +350,9 @@ class Planner:
                 self.sector_misses[label] += 1
         return found
 
-    def _directory_for(self, rows: list[Row]) -> tuple[dict[str, Organization], imports.DuplicateIndex]:
+    def _directory_for(
+        self, rows: list[Row]
+    ) -> tuple[dict[str, Organization], imports.DuplicateIndex]:
         """Return this source's entries for the rows' ids, and the entries each row may repeat."""
         existing = {}
         if self.source.pk:
@@ -508,7 +531,7 @@ class Preview:
             self.counts[outcome.action] += 1
             if outcome.action in (Action.CREATE, Action.UPDATE) and not outcome.row.position:
                 self.counts["without_position"] += 1
-                if outcome.geocode or outcome.action == Action.CREATE and outcome.row.has_address:
+                if outcome.geocode or (outcome.action == Action.CREATE and outcome.row.has_address):
                     self.counts["to_geocode"] += 1
             notes = ([outcome.note] if outcome.note else []) + outcome.row.warnings
             if notes:
@@ -520,14 +543,19 @@ class Preview:
     def as_json(self, table: Table) -> dict:
         planner = self.planner
         return {
-            "counts": {action: self.counts.get(action, 0) for action in (*Action.ALL, "without_position", "to_geocode", "with_warnings")},
+            "counts": {
+                action: self.counts.get(action, 0)
+                for action in (*Action.ALL, "without_position", "to_geocode", "with_warnings")
+            },
             "rows": self.rows,
             "columns": table.columns,
             "samples": [record.values for record in table.records[:3]],
             "encoding": table.encoding,
             "delimiter": table.delimiter,
             "metadata": table.metadata,
-            "countries": [[raw, code, count] for (raw, code), count in planner.countries.most_common()],
+            "countries": [
+                [raw, code, count] for (raw, code), count in planner.countries.most_common()
+            ],
             "sectors_unmatched": planner.sector_misses.most_common(50),
         }
 
@@ -541,7 +569,11 @@ def _outcome_json(outcome: Outcome, notes: list[Note]) -> dict:
         "notes": [note.as_json() for note in notes],
     }
     if outcome.organization is not None:
-        entry["organization"] = {"id": outcome.organization.pk, "name": outcome.organization.name, "slug": outcome.organization.slug}
+        entry["organization"] = {
+            "id": outcome.organization.pk,
+            "name": outcome.organization.name,
+            "slug": outcome.organization.slug,
+        }
     return entry
 
 
@@ -577,19 +609,29 @@ def import_job_preview(*, job_id: int, progress: Progress | None = None) -> Impo
         table = _read_job_table(job)
     except (ImportFileError, OSError) as error:
         return _fail(job, error)
-    options = ImportOptions.from_json(job.mapping) if job.mapping else imports.options_for(table, job.source.mapping)
+    options = (
+        ImportOptions.from_json(job.mapping)
+        if job.mapping
+        else imports.options_for(table, job.source.mapping)
+    )
 
     def save_progress(done: int, total: int) -> None:
-        ImportJob.objects.filter(pk=job.pk).update(rows_done=done, rows_total=total, updated_at=timezone.now())
+        ImportJob.objects.filter(pk=job.pk).update(
+            rows_done=done, rows_total=total, updated_at=timezone.now()
+        )
         if progress:
             progress(done, total)
 
-    preview = plan_table(table, source=job.source, options=options, kind=job.kind, progress=save_progress)
+    preview = plan_table(
+        table, source=job.source, options=options, kind=job.kind, progress=save_progress
+    )
     job.refresh_from_db()
     job.preview = preview.as_json(table)
     job.preview["earlier_imports"] = [
         {"id": earlier.pk, "created_at": earlier.created_at.isoformat()}
-        for earlier in ImportJob.objects.filter(fingerprint=job.fingerprint, status=ImportJob.Status.DONE).exclude(pk=job.pk)[:5]
+        for earlier in ImportJob.objects.filter(
+            fingerprint=job.fingerprint, status=ImportJob.Status.DONE
+        ).exclude(pk=job.pk)[:5]
     ]
     job.mapping = options.as_json()
     job.status = ImportJob.Status.PREVIEWED
@@ -631,7 +673,11 @@ def import_job_run(
             outcomes = planner.plan(rows)
             _write(job, outcomes)
             rejected.extend(
-                {"row": outcome.row.number, "note": outcome.note.as_json(), "values": outcome.row.raw}
+                {
+                    "row": outcome.row.number,
+                    "note": outcome.note.as_json(),
+                    "values": outcome.row.raw,
+                }
                 for outcome in outcomes
                 if outcome.action == Action.REJECTED
             )
@@ -643,7 +689,9 @@ def import_job_run(
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job_id)
         if job.status == ImportJob.Status.RUNNING:
-            job.geocode_total = job.organizations.filter(geocode_status=Organization.GeocodeStatus.PENDING).count()
+            job.geocode_total = job.organizations.filter(
+                geocode_status=Organization.GeocodeStatus.PENDING
+            ).count()
             job.geocode_done = 0
             job.status = ImportJob.Status.GEOCODING
             job.save(update_fields=["geocode_total", "geocode_done", "status", "updated_at"])
@@ -672,7 +720,11 @@ def _write(job: ImportJob, outcomes: list[Outcome]) -> None:
     updated = [outcome for outcome in outcomes if outcome.action == Action.UPDATE]
     for outcome in updated:
         _apply_update(job, outcome, now)
-    seen = [outcome.organization.pk for outcome in outcomes if outcome.action in (Action.UNCHANGED, Action.KEPT)]
+    seen = [
+        outcome.organization.pk
+        for outcome in outcomes
+        if outcome.action in (Action.UNCHANGED, Action.KEPT)
+    ]
     Organization.objects.filter(pk__in=seen).update(import_job=job)
 
     job.created_count += counts[Action.CREATE]
@@ -698,7 +750,9 @@ def _new_organization(job: ImportJob, outcome: Outcome, now) -> Organization:
     else:
         organization.status = Organization.Status.PENDING
     if row.position:
-        for name, value in _position_fields(row.position, ImportOptions.from_json(job.mapping).precision).items():
+        for name, value in _position_fields(
+            row.position, ImportOptions.from_json(job.mapping).precision
+        ).items():
             setattr(organization, name, value)
     elif row.has_address:
         organization.geocode_status = Organization.GeocodeStatus.PENDING
@@ -706,7 +760,9 @@ def _new_organization(job: ImportJob, outcome: Outcome, now) -> Organization:
         organization.geocode_status = Organization.GeocodeStatus.NO_ADDRESS
     # bulk_create skips save(), which keeps the search text in step.
     organization.search_text = _search_text(organization)
-    organization.import_checksum = organization_checksum(organization, [sector.slug for sector in outcome.sectors or []])
+    organization.import_checksum = organization_checksum(
+        organization, [sector.slug for sector in outcome.sectors or []]
+    )
     return organization
 
 
@@ -725,7 +781,13 @@ def _apply_update(job: ImportJob, outcome: Outcome, now) -> None:
     organization.imported_at = now
     organization.import_checksum = organization_checksum(organization, slugs)
     organization.save(
-        update_fields=[*outcome.changes, "geocode_status", "import_job", "imported_at", "import_checksum"]
+        update_fields=[
+            *outcome.changes,
+            "geocode_status",
+            "import_job",
+            "imported_at",
+            "import_checksum",
+        ]
     )
 
 
@@ -743,7 +805,10 @@ def _search_text(organization: Organization) -> str:
 def _assign_slugs(organizations: list[Organization], record_ids: list[str]) -> None:
     """Give each new entry a unique slug from its name (transliterated: Greek, Cyrillic, …)."""
     max_length = Organization._meta.get_field("slug").max_length
-    bases = [slugify(anyascii(organization.name))[: max_length - 12].strip("-") or "organization" for organization in organizations]
+    bases = [
+        slugify(anyascii(organization.name))[: max_length - 12].strip("-") or "organization"
+        for organization in organizations
+    ]
     wanted = {f"{base}-{n}" if n > 1 else base for base in bases for n in range(1, 6)}
     taken = set()
     for chunk in _chunks(sorted(wanted), 500):
@@ -803,7 +868,9 @@ def import_job_geocode_batch(
     for organization_id in pending:
         limiter.wait()
         organization_geocode(organization_id=organization_id)
-        ImportJob.objects.filter(pk=job_id).update(geocode_done=job.geocode_done + 1, updated_at=timezone.now())
+        ImportJob.objects.filter(pk=job_id).update(
+            geocode_done=job.geocode_done + 1, updated_at=timezone.now()
+        )
         job.geocode_done += 1
     if len(pending) == limit:
         return True

@@ -31,7 +31,7 @@ class UploadLimitHandler(FileUploadHandler):
     real size, so that the manager gets a clear message instead of a broken connection.
     """
 
-    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+    def handle_raw_input(self, input_data, meta, content_length, boundary, encoding=None):
         self.too_large = content_length > settings.IMPORT_MAX_UPLOAD_BYTES
         self.size = 0
 
@@ -67,18 +67,27 @@ def _import_list(request: HttpRequest) -> HttpResponse:
     jobs = Paginator(ImportJob.objects.select_related("source", "created_by"), 20)
     page = jobs.get_page(request.GET.get("page"))
     status = 400 if form.errors else 200
-    return render(request, "manage/directory/imports.html", {"form": form, "page": page}, status=status)
+    return render(
+        request, "manage/directory/imports.html", {"form": form, "page": page}, status=status
+    )
 
 
 def _create_job(request: HttpRequest, form: ImportUploadForm) -> ImportJob | None:
     data = form.cleaned_data
     upload = data["file"]
     source = data["source"] or import_services.import_source_save(
-        name=data["source_name"], licence=data["licence"], attribution=data["attribution"], url=data["url"]
+        name=data["source_name"],
+        licence=data["licence"],
+        attribution=data["attribution"],
+        url=data["url"],
     )
     try:
         job = import_services.import_job_create(
-            data=upload.read(), filename=upload.name, source=source, by=request.user, kind=data["kind"]
+            data=upload.read(),
+            filename=upload.name,
+            source=source,
+            by=request.user,
+            kind=data["kind"],
         )
     except ImportFileError as error:
         form.add_error("file", str(error))
@@ -113,7 +122,12 @@ def _preview_context(request: HttpRequest, job: ImportJob) -> dict:
         {"value": raw, "code": code, "name": _country_name(code), "count": count}
         for raw, code, count in job.preview.get("countries", [])
     ]
-    return {"rows_page": page, "show": show, "counts": job.preview["counts"], "countries": countries}
+    return {
+        "rows_page": page,
+        "show": show,
+        "counts": job.preview["counts"],
+        "countries": countries,
+    }
 
 
 def _country_name(code: str) -> str:
@@ -166,10 +180,17 @@ def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(ImportJob, pk=pk, status=ImportJob.Status.PREVIEWED)
     form = _mapping_form(job, request.POST)
     if not form.is_valid():
-        context = {"job": job, "actions": Action.ALL, "mapping_form": form, "confirm_form": ImportConfirmForm()}
+        context = {
+            "job": job,
+            "actions": Action.ALL,
+            "mapping_form": form,
+            "confirm_form": ImportConfirmForm(),
+        }
         context.update(_preview_context(request, job))
         return render(request, "manage/directory/import_detail.html", context, status=400)
-    import_services.import_job_remap(job=job, options=form.import_options(), kind=form.cleaned_data["kind"])
+    import_services.import_job_remap(
+        job=job, options=form.import_options(), kind=form.cleaned_data["kind"]
+    )
     messages.success(request, _("The mapping was changed; the preview is being prepared again."))
     return redirect(job)
 
@@ -208,7 +229,10 @@ def import_rejected_csv(request: HttpRequest, pk: int) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow([_("row"), _("reason"), *columns])
     for entry in rejected:
-        cells = [entry["row"], imports.describe(entry["note"]), *(entry["values"].get(column, "") for column in columns)]
+        cells = [
+            entry["row"],
+            imports.describe(entry["note"]),
+            *(entry["values"].get(column, "") for column in columns),
+        ]
         writer.writerow([imports.spreadsheet_safe(cell) for cell in cells])
     return response
-

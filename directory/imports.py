@@ -18,6 +18,7 @@ import difflib
 import gettext as gettext_module
 import hashlib
 import io
+import itertools
 import json
 import math
 import re
@@ -139,7 +140,7 @@ class Table:
 
 
 def detect_format(data: bytes, filename: str = "") -> str:
-    """Return "csv" or "geojson" from the file name, or from the content if the name says nothing."""
+    """Return "csv" or "geojson" from the file name, else from the content."""
     suffix = PurePath(filename).suffix.lower()
     if suffix in (".geojson", ".json"):
         return "geojson"
@@ -198,7 +199,9 @@ def _looks_like_text(text: str) -> bool:
     # Control characters other than tab and line breaks mean a binary file or a wrong
     # encoding (Latin-1 decodes any byte, so it needs this check to be a real test).
     sample = text[:100_000]
-    controls = sum(1 for char in sample if unicodedata.category(char) == "Cc" and char not in "\t\r\n")
+    controls = sum(
+        1 for char in sample if unicodedata.category(char) == "Cc" and char not in "\t\r\n"
+    )
     return controls <= len(sample) // 1000
 
 
@@ -214,14 +217,18 @@ def read_csv(text: str) -> Table:
     try:
         rows = list(reader)
     except csv.Error as error:
-        raise ImportFileError(_("The CSV file is malformed: %(error)s") % {"error": error}) from error
+        raise ImportFileError(
+            _("The CSV file is malformed: %(error)s") % {"error": error}
+        ) from error
     rows = [row for row in rows if any(cell.strip() for cell in row)]
     if not rows:
         raise ImportFileError(_("The file is empty."))
     header = _unique_headers(rows[0])
     records = []
     for index, row in enumerate(rows[1:], start=2):
-        values = {column: (row[i].strip() if i < len(row) else "") for i, column in enumerate(header)}
+        values = {
+            column: (row[i].strip() if i < len(row) else "") for i, column in enumerate(header)
+        }
         records.append(Record(number=index, values=values))
     return Table(format="csv", columns=header, records=records, delimiter=delimiter)
 
@@ -281,9 +288,7 @@ def read_geojson(text: str) -> Table:
         for key in ("name", "license", "licence", "source", "attribution")
         if isinstance(document.get(key), str | int | float)
     }
-    return Table(
-        format="geojson", columns=[GEOMETRY, *columns], records=records, metadata=metadata
-    )
+    return Table(format="geojson", columns=[GEOMETRY, *columns], records=records, metadata=metadata)
 
 
 def _property_text(value: Any) -> str:
@@ -336,10 +341,13 @@ def _mean_point(points: list) -> tuple[float, float]:
 
 
 def _ring_area(ring: list) -> float:
-    return sum(
-        float(x1) * float(y2) - float(x2) * float(y1)
-        for (x1, y1, *_), (x2, y2, *_) in zip(ring, ring[1:], strict=False)
-    ) / 2
+    return (
+        sum(
+            float(x1) * float(y2) - float(x2) * float(y1)
+            for (x1, y1, *_rest1), (x2, y2, *_rest2) in itertools.pairwise(ring)
+        )
+        / 2
+    )
 
 
 def _polygon_centroid(ring: list) -> tuple[float, float]:
@@ -348,7 +356,7 @@ def _polygon_centroid(ring: list) -> tuple[float, float]:
     if not area:
         return _mean_point(ring)
     cx = cy = 0.0
-    for (x1, y1, *_), (x2, y2, *_) in zip(ring, ring[1:], strict=False):
+    for (x1, y1, *_rest1), (x2, y2, *_rest2) in itertools.pairwise(ring):
         cross = float(x1) * float(y2) - float(x2) * float(y1)
         cx += (float(x1) + float(x2)) * cross
         cy += (float(y1) + float(y2)) * cross
@@ -406,7 +414,16 @@ TARGETS: dict[str, Target] = {
     ),
     "postal_code": Target(
         _("Postal code"),
-        ("postcode", "postal code", "post code", "zip", "zip code", "plz", "postleitzahl", "addr:postcode"),
+        (
+            "postcode",
+            "postal code",
+            "post code",
+            "zip",
+            "zip code",
+            "plz",
+            "postleitzahl",
+            "addr:postcode",
+        ),
     ),
     "city": Target(
         _("City"), ("locality", "city", "town", "ort", "stadt", "gemeinde", "addr:city", "place")
@@ -425,11 +442,29 @@ TARGETS: dict[str, Target] = {
     ),
     "longitude": Target(
         _("Longitude"),
-        ("longitude", "lon", "lng", "long", "laengengrad", "laenge", "geo container longitude", "x"),
+        (
+            "longitude",
+            "lon",
+            "lng",
+            "long",
+            "laengengrad",
+            "laenge",
+            "geo container longitude",
+            "x",
+        ),
     ),
     "website": Target(
         _("Website"),
-        ("website", "url", "homepage", "web", "webseite", "internetseite", "contact:website", "www"),
+        (
+            "website",
+            "url",
+            "homepage",
+            "web",
+            "webseite",
+            "internetseite",
+            "contact:website",
+            "www",
+        ),
     ),
     "contact_email": Target(
         _("Contact e-mail (private)"),
@@ -492,7 +527,10 @@ def guess_mapping(table: Table) -> dict[str, list[str]]:
     Container Latitude"), the one with the most values comes first and the others are fallbacks
     for rows where it is empty.
     """
-    filled = {column: sum(1 for record in table.records if record.values.get(column)) for column in table.columns}
+    filled = {
+        column: sum(1 for record in table.records if record.values.get(column))
+        for column in table.columns
+    }
     mapping: dict[str, list[str]] = {}
     taken: set[str] = set()
     for target_name, target in TARGETS.items():
@@ -527,7 +565,11 @@ class ImportOptions:
     def from_json(cls, value: dict | None) -> ImportOptions:
         value = value or {}
         return cls(
-            columns={key: list(columns) for key, columns in value.get("columns", {}).items() if key in TARGETS},
+            columns={
+                key: list(columns)
+                for key, columns in value.get("columns", {}).items()
+                if key in TARGETS
+            },
             precision=value.get("precision", Organization.Precision.ADDRESS),
             default_country=value.get("default_country", ""),
             country_aliases=dict(value.get("country_aliases", {})),
@@ -542,7 +584,7 @@ class ImportOptions:
         }
 
     def fits(self, table: Table) -> bool:
-        """Return whether every mapped column exists in ``table`` (a saved mapping can be reused)."""
+        """Return whether every mapped column exists in ``table`` (so the mapping can be reused)."""
         return bool(self.columns) and all(
             column in table.columns for columns in self.columns.values() for column in columns
         )
@@ -645,10 +687,47 @@ COUNTRY_ALIASES = {
 
 # Languages whose country names are understood (pycountry has more; these cover the lists a
 # European network meets, and building the index for all of them takes seconds).
-COUNTRY_NAME_LANGUAGES = (
-    "bg cs da de el en es et fi fr ga hr hu it lt lv mt nl pl pt ro sk sl sv ca eu gl nb nn is "
-    "sr bs mk sq tr uk ru be lb"
-).split()
+COUNTRY_NAME_LANGUAGES = [
+    "bg",
+    "cs",
+    "da",
+    "de",
+    "el",
+    "en",
+    "es",
+    "et",
+    "fi",
+    "fr",
+    "ga",
+    "hr",
+    "hu",
+    "it",
+    "lt",
+    "lv",
+    "mt",
+    "nl",
+    "pl",
+    "pt",
+    "ro",
+    "sk",
+    "sl",
+    "sv",
+    "ca",
+    "eu",
+    "gl",
+    "nb",
+    "nn",
+    "is",
+    "sr",
+    "bs",
+    "mk",
+    "sq",
+    "tr",
+    "uk",
+    "ru",
+    "be",
+    "lb",
+]
 
 
 def _fold_country(value: str) -> str:
@@ -665,7 +744,11 @@ def _country_index() -> dict[str, str]:
     index: dict[str, str] = {}
     english = []
     for country in pycountry.countries:
-        names = {country.name, getattr(country, "official_name", ""), getattr(country, "common_name", "")}
+        names = {
+            country.name,
+            getattr(country, "official_name", ""),
+            getattr(country, "common_name", ""),
+        }
         english.extend(name for name in names if name)
         for name in names:
             if name:
@@ -860,7 +943,9 @@ def normalize_record(record: Record, options: ImportOptions, *, kind: str) -> Ro
     for name in TEXT_FIELDS:
         values[name] = take(name)
     # Multi-line addresses (Co-operatives UK) become one line; OSM keeps the number apart.
-    values["street"] = ", ".join(part.strip() for part in values["street"].splitlines() if part.strip())
+    values["street"] = ", ".join(
+        part.strip() for part in values["street"].splitlines() if part.strip()
+    )
     housenumber = take("housenumber")
     if housenumber and housenumber not in values["street"]:
         values["street"] = f"{values['street']} {housenumber}".strip()
@@ -876,13 +961,17 @@ def normalize_record(record: Record, options: ImportOptions, *, kind: str) -> Ro
     _append(row.warnings, warning)
 
     raw_country = take("country")
-    country = options.country_aliases.get(raw_country) or options.country_aliases.get(raw_country.upper(), "")
+    country = options.country_aliases.get(raw_country) or options.country_aliases.get(
+        raw_country.upper(), ""
+    )
     if raw_country and not country:
         country, guessed = resolve_country(raw_country)
         if not country:
             row.warnings.append(Note("country_unknown", {"value": raw_country[:40]}))
         elif guessed:
-            row.warnings.append(Note("country_guessed", {"value": raw_country[:40], "code": country}))
+            row.warnings.append(
+                Note("country_guessed", {"value": raw_country[:40], "code": country})
+            )
     values["country"] = country or options.default_country
     values["legal_form"] = legal_form_from_text(take("legal_form"), values["country"])
 
@@ -948,14 +1037,21 @@ def _read_position(record: Record, options: ImportOptions, row: Row, take) -> No
         row.warnings.append(Note("position_zero"))
     elif not _valid_position(latitude, longitude):
         if not row.rejection:
-            row.rejection = Note("coordinates_invalid", {"value": f"{latitude_text}, {longitude_text}"})
+            row.rejection = Note(
+                "coordinates_invalid", {"value": f"{latitude_text}, {longitude_text}"}
+            )
     else:
         row.position = (latitude, longitude)
 
 
 def derived_record_id(values: dict[str, Any]) -> str:
     """Return an id for a row whose file has none: from its name and town, so it stays stable."""
-    basis = "|".join((name_key(values.get("name", "")), town_key(values.get("postal_code", ""), values.get("city", ""))))
+    basis = "|".join(
+        (
+            name_key(values.get("name", "")),
+            town_key(values.get("postal_code", ""), values.get("city", "")),
+        )
+    )
     return "name:" + hashlib.sha1(basis.encode()).hexdigest()[:20]  # noqa: S324 (an id, not security)
 
 
@@ -971,10 +1067,50 @@ def values_checksum(values: dict[str, Any], sectors: Iterable[str]) -> str:
 # Words that say what kind of body an organization is, not which one: "Lowther Club" and "The
 # Lowther Club Ltd" are the same name.
 NAME_STOPWORDS = frozenset(
-    "the a an and und of der die das le la les de del di eg ev gmbh ggmbh ug ag kg mbh ltd limited "
-    "llp cic plc inc sce srl sl sa scrl asbl coop society genossenschaft".split()
+    [
+        "the",
+        "a",
+        "an",
+        "and",
+        "und",
+        "of",
+        "der",
+        "die",
+        "das",
+        "le",
+        "la",
+        "les",
+        "de",
+        "del",
+        "di",
+        "eg",
+        "ev",
+        "gmbh",
+        "ggmbh",
+        "ug",
+        "ag",
+        "kg",
+        "mbh",
+        "ltd",
+        "limited",
+        "llp",
+        "cic",
+        "plc",
+        "inc",
+        "sce",
+        "srl",
+        "sl",
+        "sa",
+        "scrl",
+        "asbl",
+        "coop",
+        "society",
+        "genossenschaft",
+    ]
 )
-COOPERATIVE_WORDS = re.compile(r"\bco-?op(?:erative)?s?\b|\bko-?op\w*|genossenschaft\w*|cooperativ\w*")
+COOPERATIVE_WORDS = re.compile(
+    r"\bco-?op(?:erative)?s?\b|\bko-?op\w*|genossenschaft\w*|cooperativ\w*"
+)
 # Platforms where the path, not the host, names the organization.
 SHARED_HOSTS = (
     "facebook.com",
@@ -1044,7 +1180,11 @@ def _same_word(a: str, b: str) -> bool:
     if len(a) < 5 or len(b) < 5 or a.isdigit() or b.isdigit():
         return False
     matcher = difflib.SequenceMatcher(None, a, b)
-    return matcher.real_quick_ratio() >= 0.85 and matcher.quick_ratio() >= 0.85 and matcher.ratio() >= 0.85
+    return (
+        matcher.real_quick_ratio() >= 0.85
+        and matcher.quick_ratio() >= 0.85
+        and matcher.ratio() >= 0.85
+    )
 
 
 def site_key(url: str) -> str:
@@ -1075,11 +1215,16 @@ def town_key(postal_code: str, city: str) -> str:
 def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     """Return the great-circle distance between two (latitude, longitude) pairs."""
     lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
     return 2 * 6371.0 * math.asin(math.sqrt(h))
 
 
-def nearby_box(position: tuple[float, float], km: float = NEARBY_KM) -> tuple[float, float, float, float]:
+def nearby_box(
+    position: tuple[float, float], km: float = NEARBY_KM
+) -> tuple[float, float, float, float]:
     """Return (south, north, west, east) around ``position``: the coarse prefilter for names."""
     latitude, longitude = position
     dlat = km / 111.0
@@ -1135,7 +1280,9 @@ class DuplicateIndex:
             self.by_town[(candidate.town_key, candidate.name_key)].append(candidate)
 
     def _cell(self, position: tuple[float, float]) -> tuple[int, int]:
-        return math.floor(position[0] / self.CELL_DEGREES), math.floor(position[1] / self.CELL_DEGREES)
+        return math.floor(position[0] / self.CELL_DEGREES), math.floor(
+            position[1] / self.CELL_DEGREES
+        )
 
     def find(self, row: Candidate) -> Match | None:
         """Return the first candidate that describes the same organization as ``row``.
@@ -1173,7 +1320,10 @@ class DuplicateIndex:
         if _different_registers(row, other):
             return None
         km = distance_km(row.position, other.position)
-        if km <= NEARBY_KM and name_similarity(row.name_key, other.name_key, NAME_SIMILARITY) >= NAME_SIMILARITY:
+        if (
+            km <= NEARBY_KM
+            and name_similarity(row.name_key, other.name_key, NAME_SIMILARITY) >= NAME_SIMILARITY
+        ):
             return Match(other.ref, "name", round(km, 1))
         return None
 

@@ -1,5 +1,5 @@
 // Progress of an import: poll the job's status and redraw the bar; reload once it is finished.
-// Without JavaScript the page refreshes itself (a meta refresh inside <noscript>).
+// Without JavaScript the page offers a reload button.
 
 const region = document.querySelector("[data-import-status-url]");
 

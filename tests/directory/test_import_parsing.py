@@ -84,11 +84,27 @@ def test_geojson_geometries_other_than_points_are_placed_at_their_centre_or_reje
     collection = {
         "type": "FeatureCollection",
         "features": [
-            {"type": "Feature", "properties": {"name": "Square"}, "geometry": {"type": "Polygon", "coordinates": square}},
-            {"type": "Feature", "properties": {"name": "Line"}, "geometry": {"type": "LineString", "coordinates": [[0, 0], [2, 2]]}},
-            {"type": "Feature", "properties": {"name": "Bag"}, "geometry": {"type": "GeometryCollection", "geometries": []}},
+            {
+                "type": "Feature",
+                "properties": {"name": "Square"},
+                "geometry": {"type": "Polygon", "coordinates": square},
+            },
+            {
+                "type": "Feature",
+                "properties": {"name": "Line"},
+                "geometry": {"type": "LineString", "coordinates": [[0, 0], [2, 2]]},
+            },
+            {
+                "type": "Feature",
+                "properties": {"name": "Bag"},
+                "geometry": {"type": "GeometryCollection", "geometries": []},
+            },
             {"type": "Feature", "properties": {"name": "Nowhere"}, "geometry": None},
-            {"type": "Feature", "properties": {"name": "Off"}, "geometry": {"type": "Point", "coordinates": [200, 95]}},
+            {
+                "type": "Feature",
+                "properties": {"name": "Off"},
+                "geometry": {"type": "Point", "coordinates": [200, 95]},
+            },
         ],
     }
     table = imports.read_table(json.dumps(collection).encode(), filename="x.geojson")
@@ -97,36 +113,85 @@ def test_geojson_geometries_other_than_points_are_placed_at_their_centre_or_reje
     assert square_record.position_note.code == "position_centroid"
     assert line.position == pytest.approx((1, 1))
     assert bag.rejection.code == "geometry_unsupported"
-    assert nowhere.position is None and nowhere.rejection is None
+    assert nowhere.position is None
+    assert nowhere.rejection is None
     assert off.rejection.code == "coordinates_invalid"
     assert table.columns[0] == GEOMETRY
 
 
 def test_mapping_guesses_read_english_german_and_openstreetmap_headers():
     columns = [
-        "Organisation", "Street Address", "Locality", "Postcode", "Website", "Email",
-        "Geo Container Latitude", "Geo Container Longitude", "Latitude", "Longitude",
-        "Legal Form", "Sector", "Country ID", "Region", "Identifier", "Phone",
+        "Organisation",
+        "Street Address",
+        "Locality",
+        "Postcode",
+        "Website",
+        "Email",
+        "Geo Container Latitude",
+        "Geo Container Longitude",
+        "Latitude",
+        "Longitude",
+        "Legal Form",
+        "Sector",
+        "Country ID",
+        "Region",
+        "Identifier",
+        "Phone",
     ]
-    record = Record(2, {column: "x" for column in columns} | {"Latitude": "", "Longitude": ""})
+    record = Record(2, dict.fromkeys(columns, "x") | {"Latitude": "", "Longitude": ""})
     mapping = imports.guess_mapping(imports.Table("csv", columns, [record]))
     assert mapping["name"] == ["Organisation"]
     assert mapping["city"] == ["Locality"]
     assert mapping["contact_email"] == ["Email"]  # private: never the public address
-    assert "public_email" not in mapping and "public_phone" not in mapping
+    assert "public_email" not in mapping
+    assert "public_phone" not in mapping
     # The empty "Latitude" column is not chosen over the filled "Geo Container Latitude".
     assert mapping["latitude"] == ["Geo Container Latitude"]
     assert mapping["source_record_id"] == ["Identifier"]
-    german = ["Bezeichnung", "Straße", "PLZ", "Stadt", "Land", "Bundesland", "Webseite", "E-Mail", "Branche", "Rechtsform"]
-    mapping = imports.guess_mapping(imports.Table("csv", german, [Record(2, dict.fromkeys(german, "x"))]))
+    german = [
+        "Bezeichnung",
+        "Straße",
+        "PLZ",
+        "Stadt",
+        "Land",
+        "Bundesland",
+        "Webseite",
+        "E-Mail",
+        "Branche",
+        "Rechtsform",
+    ]
+    mapping = imports.guess_mapping(
+        imports.Table("csv", german, [Record(2, dict.fromkeys(german, "x"))])
+    )
     assert {key: columns[0] for key, columns in mapping.items()} == {
-        "name": "Bezeichnung", "street": "Straße", "postal_code": "PLZ", "city": "Stadt",
-        "country": "Land", "state": "Bundesland", "website": "Webseite", "contact_email": "E-Mail",
-        "sectors": "Branche", "legal_form": "Rechtsform",
+        "name": "Bezeichnung",
+        "street": "Straße",
+        "postal_code": "PLZ",
+        "city": "Stadt",
+        "country": "Land",
+        "state": "Bundesland",
+        "website": "Webseite",
+        "contact_email": "E-Mail",
+        "sectors": "Branche",
+        "legal_form": "Rechtsform",
     }
-    osm = ["name", "addr:street", "addr:housenumber", "addr:postcode", "addr:city", "addr:country", "contact:website", "website", "contact:email"]
+    osm = [
+        "name",
+        "addr:street",
+        "addr:housenumber",
+        "addr:postcode",
+        "addr:city",
+        "addr:country",
+        "contact:website",
+        "website",
+        "contact:email",
+    ]
     values = dict.fromkeys(osm, "x") | {"website": ""}
-    mapping = imports.guess_mapping(imports.Table("geojson", [GEOMETRY, *osm], [Record(1, values), Record(2, dict.fromkeys(osm, "y"))]))
+    mapping = imports.guess_mapping(
+        imports.Table(
+            "geojson", [GEOMETRY, *osm], [Record(1, values), Record(2, dict.fromkeys(osm, "y"))]
+        )
+    )
     assert mapping["website"] == ["contact:website", "website"]  # the fuller column first
     assert mapping["latitude"] == [GEOMETRY]
 
@@ -142,9 +207,18 @@ def test_a_saved_mapping_is_reused_only_if_its_columns_are_in_the_file():
 @pytest.mark.parametrize(
     ("value", "code"),
     [
-        ("Deutschland", "DE"), ("Germany", "DE"), ("DE", "DE"), ("deu", "DE"), ("UK", "GB"),
-        ("England", "GB"), ("Österreich", "AT"), ("Ελλάδα", "GR"), ("Belgique", "BE"),
-        ("Portogallo", "PT"), ("Frace", "FR"), ("ABERDEEN", ""),
+        ("Deutschland", "DE"),
+        ("Germany", "DE"),
+        ("DE", "DE"),
+        ("deu", "DE"),
+        ("UK", "GB"),
+        ("England", "GB"),
+        ("Österreich", "AT"),
+        ("Ελλάδα", "GR"),
+        ("Belgique", "BE"),
+        ("Portogallo", "PT"),
+        ("Frace", "FR"),
+        ("ABERDEEN", ""),
     ],
 )
 def test_country_names_and_codes_become_iso_codes(value, code):
@@ -161,7 +235,13 @@ def test_messy_websites_and_emails_are_cleaned_or_left_empty_with_a_reason():
     row = row_of({"Name": "Coop", "Website": "poolarts@googlemail.com", "Email": ""})
     assert row.values["website"] == ""
     assert row.values["contact_email"] == "poolarts@googlemail.com"
-    row = row_of({"Name": "Coop", "Website": "Per Kontaktformular: http://wasdaist.org/kontakt/", "Email": "a @ b.org | c@d.org"})
+    row = row_of(
+        {
+            "Name": "Coop",
+            "Website": "Per Kontaktformular: http://wasdaist.org/kontakt/",
+            "Email": "a @ b.org | c@d.org",
+        }
+    )
     assert row.values["website"] == "http://wasdaist.org/kontakt/"
     assert row.values["contact_email"] == "a@b.org"
     assert "email_several" in {note.code for note in row.warnings}
@@ -173,16 +253,21 @@ def test_messy_websites_and_emails_are_cleaned_or_left_empty_with_a_reason():
 def test_overlong_values_are_shortened_with_a_reason_and_rows_without_name_rejected():
     row = row_of({"Name": "N" * 250, "Description": "word " * 200})
     assert len(row.values["name"]) == 200
-    assert len(row.values["summary_en"]) <= 300 and row.values["summary_en"].endswith("…")
+    assert len(row.values["summary_en"]) <= 300
+    assert row.values["summary_en"].endswith("…")
     with translation.override("en"):
         assert [str(note) for note in row.warnings] == ["Name shortened to 200 characters."]
     assert row_of({"Name": " ", "City": "Berlin"}).rejection.code == "no_name"
 
 
 def test_invalid_coordinates_reject_the_row_and_zero_zero_is_no_position():
-    assert row_of({"Name": "A", "Latitude": "95", "Longitude": "10"}).rejection.code == "coordinates_invalid"
+    assert (
+        row_of({"Name": "A", "Latitude": "95", "Longitude": "10"}).rejection.code
+        == "coordinates_invalid"
+    )
     zero = row_of({"Name": "A", "Latitude": "0", "Longitude": "0"})
-    assert zero.position is None and zero.rejection is None
+    assert zero.position is None
+    assert zero.rejection is None
 
 
 def test_rows_without_an_id_column_get_a_stable_id_from_name_and_town():
@@ -211,20 +296,30 @@ def test_names_are_compared_word_by_word(a, b, same):
 
 def candidate(ref, name, *, website="", register="", position=None, town=""):
     return imports.Candidate(
-        ref, name, imports.name_key(name), imports.site_key(website),
-        imports.register_key(register, "", "GB"), position, town,
+        ref,
+        name,
+        imports.name_key(name),
+        imports.site_key(website),
+        imports.register_key(register, "", "GB"),
+        position,
+        town,
     )
 
 
 def test_duplicates_are_found_by_register_entry_website_or_a_similar_name_nearby():
     index = imports.DuplicateIndex(
         [
-            candidate(1, "Alpha Energy", website="https://www.alpha.example/about", position=(51.5, -0.1)),
+            candidate(
+                1, "Alpha Energy", website="https://www.alpha.example/about", position=(51.5, -0.1)
+            ),
             candidate(2, "Beta Bakery", register="IP123R", position=(53.0, -2.0)),
             candidate(3, "Gamma Foods", position=(52.0, 0.0)),
         ]
     )
-    assert index.find(candidate(9, "Alpha Energy Co-op", website="http://alpha.example")).rule == "website"
+    assert (
+        index.find(candidate(9, "Alpha Energy Co-op", website="http://alpha.example")).rule
+        == "website"
+    )
     assert index.find(candidate(9, "Renamed Bakery", register="ip 123 r")).ref == 2
     near = index.find(candidate(9, "Gamma Foods Ltd", position=(52.01, 0.01)))
     assert (near.ref, near.rule, near.km) == (3, "name", 1.3)
@@ -236,14 +331,24 @@ def test_duplicates_are_found_by_register_entry_website_or_a_similar_name_nearby
 
 
 def test_pages_on_shared_platforms_are_told_apart_by_their_path():
-    assert imports.site_key("https://www.facebook.com/pages/Alpha/123") == "facebook.com/pages/alpha/123"
+    assert (
+        imports.site_key("https://www.facebook.com/pages/Alpha/123")
+        == "facebook.com/pages/alpha/123"
+    )
     assert imports.site_key("http://en-gb.facebook.com/Alpha/") == "facebook.com/alpha"
     assert imports.site_key("http://www.cds.coop/") == "cds.coop"
 
 
 @pytest.mark.parametrize(
     ("value", "safe"),
-    [("=HYPERLINK(1)", "'=HYPERLINK(1)"), ("+49 30", "'+49 30"), ("-1", "'-1"), ("@a", "'@a"), ("Coop", "Coop"), (7, "7")],
+    [
+        ("=HYPERLINK(1)", "'=HYPERLINK(1)"),
+        ("+49 30", "'+49 30"),
+        ("-1", "'-1"),
+        ("@a", "'@a"),
+        ("Coop", "Coop"),
+        (7, "7"),
+    ],
 )
 def test_cells_are_written_so_that_spreadsheets_do_not_run_them(value, safe):
     assert imports.spreadsheet_safe(value) == safe

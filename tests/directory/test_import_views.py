@@ -17,9 +17,11 @@ pytestmark = pytest.mark.django_db
 
 IMPORTS = reverse("manage:directory-manage:imports")
 CSV = (
-    "Identifier,Name,Street Address,Postcode,Locality,Country,Website,Email,Latitude,Longitude,Sector\n"
-    "A1,Alpha Kooperative,Hauptstr. 1,10115,Berlin,Deutschland,alpha.example,info@alpha.example,52.53,13.38,Hosting\n"
-    "A2,=HYPERLINK(\"http://evil.example\"),,,,DE,,,95,13,\n"
+    "Identifier,Name,Street Address,Postcode,Locality,Country,Website,Email,"
+    "Latitude,Longitude,Sector\n"
+    "A1,Alpha Kooperative,Hauptstr. 1,10115,Berlin,Deutschland,alpha.example,"
+    "info@alpha.example,52.53,13.38,Hosting\n"
+    'A2,=HYPERLINK("http://evil.example"),,,,DE,,,95,13,\n'
     "A3,Beta eG,Marktplatz 2,04109,Leipzig,DE,https://beta.example,,,,\n"
     "A4,Gamma eG,,,,DE,,,,,\n"
     "A5,Genossenschaft 1 eG,,10969,Berlin,DE,,,52.5,13.4,\n"
@@ -27,37 +29,55 @@ CSV = (
 
 
 def upload(client, content=CSV, name="liste.csv", **fields):
-    data = {"file": SimpleUploadedFile(name, content.encode() if isinstance(content, str) else content),
-            "source_name": "Netzwerkliste", "licence": "CC BY 4.0",
-            "attribution": "Daten: Netzwerk e.V., CC BY 4.0", "kind": "cooperative", **fields}
+    data = {
+        "file": SimpleUploadedFile(name, content.encode() if isinstance(content, str) else content),
+        "source_name": "Netzwerkliste",
+        "licence": "CC BY 4.0",
+        "attribution": "Daten: Netzwerk e.V., CC BY 4.0",
+        "kind": "cooperative",
+        **fields,
+    }
     return client.post(IMPORTS, data, HTTP_ACCEPT_LANGUAGE="en")  # messages in English
 
 
-@pytest.mark.parametrize("name", ["imports", "import-detail", "import-status", "import-rejected-csv"])
+@pytest.mark.parametrize(
+    "name", ["imports", "import-detail", "import-status", "import-rejected-csv"]
+)
 def test_import_pages_are_for_managers_only(client, name):
     job = _job()
-    url = reverse(f"manage:directory-manage:{name}", **({} if name == "imports" else {"args": [job.pk]}))
+    url = reverse(
+        f"manage:directory-manage:{name}", **({} if name == "imports" else {"args": [job.pk]})
+    )
     response = client.get(url)
-    assert response.status_code == 302 and response.url.startswith("/accounts/login/")
+    assert response.status_code == 302
+    assert response.url.startswith("/accounts/login/")
     client.force_login(UserFactory())
     assert client.get(url).status_code == 403
-    assert client.post(reverse("manage:directory-manage:import-confirm", args=[job.pk])).status_code == 403
+    assert (
+        client.post(reverse("manage:directory-manage:import-confirm", args=[job.pk])).status_code
+        == 403
+    )
     assert not ImportJob.objects.exclude(status=ImportJob.Status.PREVIEWED).exists()
 
 
 def _job():
     source = ImportSource.objects.create(name="List")
-    job = import_services.import_job_create(data=CSV.encode(), filename="l.csv", source=source, enqueue_preview=False)
+    job = import_services.import_job_create(
+        data=CSV.encode(), filename="l.csv", source=source, enqueue_preview=False
+    )
     return import_services.import_job_preview(job_id=job.pk)
 
 
-def test_a_manager_uploads_previews_and_confirms_an_import(manager_client, django_capture_on_commit_callbacks, django_assert_max_num_queries):
+def test_a_manager_uploads_previews_and_confirms_an_import(
+    manager_client, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
     SectorFactory(name_en="Hosting")
     existing = OrganizationFactory(name="Genossenschaft 1 eG")  # at 52.5, 13.4 like row 6
     with django_capture_on_commit_callbacks(execute=True):
         response = upload(manager_client)
     job = ImportJob.objects.get()
-    assert response.status_code == 302 and response.url == job.get_absolute_url()
+    assert response.status_code == 302
+    assert response.url == job.get_absolute_url()
     assert job.status == ImportJob.Status.PREVIEWED
     assert Organization.objects.count() == 1  # nothing written before the confirmation
 
@@ -67,11 +87,14 @@ def test_a_manager_uploads_previews_and_confirms_an_import(manager_client, djang
     assert page.status_code == 200
     assert {"create": 3, "duplicate": 1, "rejected": 1}.items() <= job.preview["counts"].items()
     assert 'data-count="create">3<' in html
-    assert "Genossenschaft 1 eG" in html and 'data-action="duplicate"' in html
+    assert "Genossenschaft 1 eG" in html
+    assert 'data-action="duplicate"' in html
     assert 'data-action="rejected"' in html
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = manager_client.post(reverse("manage:directory-manage:import-confirm", args=[job.pk]), {"publish": "1"})
+        response = manager_client.post(
+            reverse("manage:directory-manage:import-confirm", args=[job.pk]), {"publish": "1"}
+        )
     assert response.status_code == 302
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE
@@ -85,38 +108,66 @@ def test_a_manager_uploads_previews_and_confirms_an_import(manager_client, djang
     # it; Gamma has no address at all. Both are listed for follow-up.
     assert job.without_position_count == 2
     done = manager_client.get(job.get_absolute_url()).content.decode()
-    assert "Beta eG" in done and "Gamma eG" in done
-    status = manager_client.get(reverse("manage:directory-manage:import-status", args=[job.pk])).json()
-    assert status["status"] == "done" and status["counts"]["created"] == 3 and not status["active"]
+    assert "Beta eG" in done
+    assert "Gamma eG" in done
+    status = manager_client.get(
+        reverse("manage:directory-manage:import-status", args=[job.pk])
+    ).json()
+    assert status["status"] == "done"
+    assert status["counts"]["created"] == 3
+    assert not status["active"]
 
     # The rejected row, with its reason, in a CSV that a spreadsheet opens safely.
-    response = manager_client.get(reverse("manage:directory-manage:import-rejected-csv", args=[job.pk]))
+    response = manager_client.get(
+        reverse("manage:directory-manage:import-rejected-csv", args=[job.pk])
+    )
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert rows[1][0] == "3" and "not a position on Earth" in rows[1][1]
-    assert rows[1][rows[0].index("Name")] == "'=HYPERLINK(\"http://evil.example\")"
+    assert rows[1][0] == "3"
+    assert "not a position on Earth" in rows[1][1]
+    assert rows[1][rows[0].index("Name")] == '\'=HYPERLINK("http://evil.example")'
 
 
-def test_a_manager_chooses_pending_review_and_corrects_the_mapping(manager_client, django_capture_on_commit_callbacks):
+def test_a_manager_chooses_pending_review_and_corrects_the_mapping(
+    manager_client, django_capture_on_commit_callbacks
+):
     content = "Wer;Stadt;Land\nDelta eG;Dresden;SR\n"
     with django_capture_on_commit_callbacks(execute=True):
         upload(manager_client, content, "firmen.csv")
     job = ImportJob.objects.get()
     assert job.mapping["columns"].get("name") is None  # "Wer" ("who") is no header we know
-    form = {"column_name": "Wer", "column_city": "Stadt", "column_country": "Land",
-            "precision": "city", "default_country": "", "country_aliases": "SR=SK", "kind": "initiative"}
+    form = {
+        "column_name": "Wer",
+        "column_city": "Stadt",
+        "column_country": "Land",
+        "precision": "city",
+        "default_country": "",
+        "country_aliases": "SR=SK",
+        "kind": "initiative",
+    }
     with django_capture_on_commit_callbacks(execute=True):
-        response = manager_client.post(reverse("manage:directory-manage:import-mapping", args=[job.pk]), form)
+        response = manager_client.post(
+            reverse("manage:directory-manage:import-mapping", args=[job.pk]), form
+        )
     assert response.status_code == 302
     with django_capture_on_commit_callbacks(execute=True):
-        manager_client.post(reverse("manage:directory-manage:import-confirm", args=[job.pk]), {"publish": ""})
+        manager_client.post(
+            reverse("manage:directory-manage:import-confirm", args=[job.pk]), {"publish": ""}
+        )
     delta = Organization.objects.get()
-    assert (delta.name, delta.city, delta.country, delta.kind) == ("Delta eG", "Dresden", "SK", "initiative")
+    assert (delta.name, delta.city, delta.country, delta.kind) == (
+        "Delta eG",
+        "Dresden",
+        "SK",
+        "initiative",
+    )
     assert delta.status == Organization.Status.PENDING
     # The next file of this list needs no clicks: the mapping was saved with the source.
     assert ImportSource.objects.get().mapping["country_aliases"] == {"SR": "SK"}
 
 
-def test_a_mapping_without_a_name_column_is_refused(manager_client, django_capture_on_commit_callbacks):
+def test_a_mapping_without_a_name_column_is_refused(
+    manager_client, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         upload(manager_client)
     job = ImportJob.objects.get()
@@ -137,7 +188,9 @@ def test_a_mapping_without_a_name_column_is_refused(manager_client, django_captu
         (b'{"features": []}', "map.geojson", "not a GeoJSON FeatureCollection"),
     ],
 )
-def test_malformed_uploads_get_a_clear_error_and_leave_everything_untouched(manager_client, content, name, message):
+def test_malformed_uploads_get_a_clear_error_and_leave_everything_untouched(
+    manager_client, content, name, message
+):
     OrganizationFactory()
     with translation.override("en"):
         response = upload(manager_client, content, name)
@@ -147,7 +200,9 @@ def test_malformed_uploads_get_a_clear_error_and_leave_everything_untouched(mana
     assert not ImportJob.objects.exists()
 
 
-def test_an_upload_above_the_limit_is_refused_without_being_stored(manager_client, settings, tmp_path):
+def test_an_upload_above_the_limit_is_refused_without_being_stored(
+    manager_client, settings, tmp_path
+):
     big = b"Name\n" + b"x" * (21 * 1024 * 1024)
     with translation.override("en"):
         response = upload(manager_client, big, "huge.csv")
@@ -164,14 +219,22 @@ def test_a_discarded_preview_writes_nothing(manager_client, django_capture_on_co
     manager_client.post(reverse("manage:directory-manage:import-discard", args=[job.pk]))
     assert ImportJob.objects.get().status == ImportJob.Status.DISCARDED
     assert not Organization.objects.exists()
-    assert manager_client.post(reverse("manage:directory-manage:import-confirm", args=[job.pk])).status_code == 404
+    assert (
+        manager_client.post(
+            reverse("manage:directory-manage:import-confirm", args=[job.pk])
+        ).status_code
+        == 404
+    )
 
 
 def test_an_updated_file_updates_its_entries_but_not_what_a_manager_edited(tmp_path, capsys):
     first = tmp_path / "list.csv"
     first.write_text(CSV)
     call_command("import_organizations", str(first), "--source", "Liste", "--publish")
-    alpha, beta = Organization.objects.get(source_record_id="A1"), Organization.objects.get(source_record_id="A3")
+    alpha, beta = (
+        Organization.objects.get(source_record_id="A1"),
+        Organization.objects.get(source_record_id="A3"),
+    )
     beta.summary_de = "Von Hand verbessert."
     beta.save()
     updated = tmp_path / "list-2.csv"
@@ -196,7 +259,8 @@ def test_a_command_dry_run_writes_nothing_and_a_second_run_changes_nothing(tmp_p
     path.write_text(CSV)
     call_command("import_organizations", str(path), "--dry-run")
     assert "Dry run: nothing was written." in capsys.readouterr().out
-    assert not Organization.objects.exists() and not ImportSource.objects.exists()
+    assert not Organization.objects.exists()
+    assert not ImportSource.objects.exists()
     call_command("import_organizations", str(path))
     before = list(Organization.objects.values_list("pk", "updated_at", "name", "street"))
     call_command("import_organizations", str(path))
@@ -207,7 +271,9 @@ def test_a_command_dry_run_writes_nothing_and_a_second_run_changes_nothing(tmp_p
 def test_a_crashed_import_resumes_after_its_last_batch(settings, monkeypatch):
     monkeypatch.setattr(import_services, "BATCH_SIZE", 2)
     source = ImportSource.objects.create(name="List")
-    job = import_services.import_job_create(data=CSV.encode(), filename="l.csv", source=source, enqueue_preview=False)
+    job = import_services.import_job_create(
+        data=CSV.encode(), filename="l.csv", source=source, enqueue_preview=False
+    )
     job = import_services.import_job_preview(job_id=job.pk)
     job = import_services.import_job_start(job=job, publish=True)
 
@@ -228,7 +294,9 @@ def test_a_crashed_import_resumes_after_its_last_batch(settings, monkeypatch):
 def test_geocoding_runs_in_batches_and_waits_for_an_unreachable_geocoder(monkeypatch):
     source = ImportSource.objects.create(name="List")
     content = "Name,Postcode,City\n" + "".join(f"Coop {n},1011{n},Berlin\n" for n in range(5))
-    job = import_services.import_job_create(data=content.encode(), filename="l.csv", source=source, enqueue_preview=False)
+    job = import_services.import_job_create(
+        data=content.encode(), filename="l.csv", source=source, enqueue_preview=False
+    )
     import_services.import_job_preview(job_id=job.pk)
     import_services.import_job_start(job=job, publish=False)
     job = import_services.import_job_run(job_id=job.pk, enqueue_geocoding=False)
@@ -242,18 +310,32 @@ def test_geocoding_runs_in_batches_and_waits_for_an_unreachable_geocoder(monkeyp
         import_services.import_job_geocode_batch(job_id=job.pk, limit=2)
     assert job.organizations.filter(geocode_status="pending").count() == 5
 
-    monkeypatch.setattr(geocoding, "locate", lambda address: geocoding.Location(52.5, 13.4, "postal_code", "fake") if address.postal_code != "10114" else None)
+    monkeypatch.setattr(
+        geocoding,
+        "locate",
+        lambda address: (
+            geocoding.Location(52.5, 13.4, "postal_code", "fake")
+            if address.postal_code != "10114"
+            else None
+        ),
+    )
     assert import_services.import_job_geocode_batch(job_id=job.pk, limit=2) is True
     assert import_services.import_job_geocode_batch(job_id=job.pk, limit=2) is True
     assert import_services.import_job_geocode_batch(job_id=job.pk, limit=2) is False
     job.refresh_from_db()
-    assert (job.status, job.geocode_done, job.without_position_count) == (ImportJob.Status.DONE, 5, 1)
+    assert (job.status, job.geocode_done, job.without_position_count) == (
+        ImportJob.Status.DONE,
+        5,
+        1,
+    )
     assert job.organizations.filter(geocode_status="located").count() == 4
 
 
 def test_stalled_imports_are_sent_again(django_capture_on_commit_callbacks):
     job = _job()
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.QUEUED, updated_at="2020-01-01T00:00Z")
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.QUEUED, updated_at="2020-01-01T00:00Z"
+    )
     with django_capture_on_commit_callbacks(execute=True):
         assert import_services.import_jobs_resume() == [job.pk]
     assert ImportJob.objects.get().status == ImportJob.Status.PREVIEWED

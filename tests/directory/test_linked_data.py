@@ -16,12 +16,18 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def imported():
     source = ImportSource.objects.create(
-        name="Co-operatives UK", licence="ODC-By 1.0", attribution="Contains data from Co-operatives UK, ODC-By 1.0",
+        name="Co-operatives UK",
+        licence="ODC-By 1.0",
+        attribution="Contains data from Co-operatives UK, ODC-By 1.0",
         url="https://www.uk.coop/",
     )
     organization = OrganizationFactory(
-        name="Hosting eG", street="Hauptstraße 1", founded_year=2019, public_email="hallo@hosting.example",
-        import_source=source, source_record_id="R1",
+        name="Hosting eG",
+        street="Hauptstraße 1",
+        founded_year=2019,
+        public_email="hallo@hosting.example",
+        import_source=source,
+        source_record_id="R1",
     )
     organization.sectors.add(SectorFactory(name_en="Hosting", name_de="Hosting"))
     return organization
@@ -32,11 +38,20 @@ def test_jsonld_of_a_profile_is_a_schema_org_organization_with_its_source(client
     assert response["Content-Type"] == "application/ld+json"
     data = response.json()
     profile = f"http://testserver/directory/{imported.slug}/"
-    assert data["@context"] == "https://schema.org" and data["@type"] == "Organization"
-    assert (data["@id"], data["name"], data["sameAs"]) == (profile, "Hosting eG", [imported.website])
+    assert data["@context"] == "https://schema.org"
+    assert data["@type"] == "Organization"
+    assert (data["@id"], data["name"], data["sameAs"]) == (
+        profile,
+        "Hosting eG",
+        [imported.website],
+    )
     assert data["address"] == {
-        "@type": "PostalAddress", "streetAddress": "Hauptstraße 1", "postalCode": "10969",
-        "addressLocality": "Berlin", "addressRegion": "Berlin", "addressCountry": "DE",
+        "@type": "PostalAddress",
+        "streetAddress": "Hauptstraße 1",
+        "postalCode": "10969",
+        "addressLocality": "Berlin",
+        "addressRegion": "Berlin",
+        "addressCountry": "DE",
     }
     assert data["geo"] == {"@type": "GeoCoordinates", "latitude": 52.5, "longitude": 13.4}
     assert data["foundingDate"] == "2019"
@@ -49,8 +64,10 @@ def test_murmurations_profile_follows_the_organizations_schema(client, imported)
     data = client.get(reverse("directory:detail-murmurations", args=[imported.slug])).json()
     assert data["linked_schemas"] == [MURMURATIONS_SCHEMA] == ["organizations_schema-v1.0.0"]
     assert data["name"] == "Hosting eG"
-    assert re.match(r"^https?://", data["primary_url"]) and data["primary_url"] == imported.website
-    assert {"Hosting"} <= set(data["tags"]) and len(data["tags"]) == len(set(data["tags"]))
+    assert re.match(r"^https?://", data["primary_url"])
+    assert data["primary_url"] == imported.website
+    assert {"Hosting"} <= set(data["tags"])
+    assert len(data["tags"]) == len(set(data["tags"]))
     assert all(re.match(r"^https?://", url["url"]) for url in data["urls"])
     assert data["country_iso_3166"] == "DE"
     assert data["geolocation"] == {"lat": 52.5, "lon": 13.4}
@@ -62,7 +79,8 @@ def test_murmurations_profile_follows_the_organizations_schema(client, imported)
 @pytest.mark.parametrize("name", ["directory:detail-jsonld", "directory:detail-murmurations"])
 def test_linked_data_has_no_private_contact_and_no_unpublished_entry(client, imported, name):
     body = client.get(reverse(name, args=[imported.slug])).content.decode()
-    assert imported.contact_email not in body and imported.contact_name not in body
+    assert imported.contact_email not in body
+    assert imported.contact_name not in body
     pending = OrganizationFactory(status=Organization.Status.PENDING, published_at=None)
     assert client.get(reverse(name, args=[pending.slug])).status_code == 404
 

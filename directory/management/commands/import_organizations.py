@@ -87,7 +87,11 @@ class Command(BaseCommand):
         import_options = self._options(table, source, options)
         self.stdout.write(
             f"{path.name}: {len(table.records)} rows ({table.format}"
-            + (f", {table.encoding}, delimiter {table.delimiter!r}" if table.format == "csv" else "")
+            + (
+                f", {table.encoding}, delimiter {table.delimiter!r}"
+                if table.format == "csv"
+                else ""
+            )
             + f"); source “{source_name}”"
         )
         for target, columns in import_options.columns.items():
@@ -95,7 +99,10 @@ class Command(BaseCommand):
 
         if options["dry_run"]:
             preview = import_services.plan_table(
-                table, source=source, options=import_options, kind=options["kind"],
+                table,
+                source=source,
+                options=import_options,
+                kind=options["kind"],
                 progress=ProgressBar(self.stdout, "checking"),
             )
             self._print_preview(preview.as_json(table))
@@ -109,10 +116,16 @@ class Command(BaseCommand):
             url=options["url"],
         )
         job = import_services.import_job_create(
-            data=data, filename=path.name, source=source, kind=options["kind"], enqueue_preview=False
+            data=data,
+            filename=path.name,
+            source=source,
+            kind=options["kind"],
+            enqueue_preview=False,
         )
         ImportJob.objects.filter(pk=job.pk).update(mapping=import_options.as_json())
-        job = import_services.import_job_preview(job_id=job.pk, progress=ProgressBar(self.stdout, "checking"))
+        job = import_services.import_job_preview(
+            job_id=job.pk, progress=ProgressBar(self.stdout, "checking")
+        )
         if job.status == ImportJob.Status.FAILED:
             raise CommandError(job.error)
         self._print_preview(job.preview)
@@ -160,7 +173,9 @@ class Command(BaseCommand):
         for row in preview["rows"]:
             if row["action"] != Action.CREATE:
                 reasons = "; ".join(imports.describe(note) for note in row["notes"])
-                self.stdout.write(f"  row {row['row']:>6}  {row['action']:<9} {row['name']}: {reasons}")
+                self.stdout.write(
+                    f"  row {row['row']:>6}  {row['action']:<9} {row['name']}: {reasons}"
+                )
         self.stdout.write(
             "Preview: "
             + ", ".join(f"{counts[action]} {SUMMARY_LABELS[action]}" for action in Action.ALL)
