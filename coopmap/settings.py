@@ -185,6 +185,11 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # Stored with each consent; change it whenever templates/privacy.html changes in substance.
 PRIVACY_NOTICE_VERSION = "2026-11-30"
 
+# --- Imports of organization lists -------------------------------------------------------------
+# Uploads above this size are refused before they are read (a list of 10,000 organizations as
+# CSV is about 5 MB).
+IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
+
 # --- Map --------------------------------------------------------------------------------------
 MAP_TILES_URL = env.str("MAP_TILES_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 MAP_ATTRIBUTION = env.str(

@@ -50,7 +50,18 @@ PUBLIC_FIELDS = (
     "register_court",
     "register_number",
 )
-COLUMNS = ("name", "slug", "url", "kind", "legal_form", "sectors", *PUBLIC_FIELDS[4:])
+# The credit that the licence of an imported entry's source requires (ODC-By and the like).
+SOURCE_ATTRIBUTION = "import_source__attribution"
+COLUMNS = (
+    "name",
+    "slug",
+    "url",
+    "kind",
+    "legal_form",
+    "sectors",
+    *PUBLIC_FIELDS[4:],
+    "source_attribution",
+)
 
 
 @dataclass(frozen=True)
@@ -82,11 +93,14 @@ def public_records(queryset: QuerySet, *, site_url: str) -> Iterator[dict]:
     """
     url_template = site_url + reverse("directory:detail", kwargs={"slug": SLUG_PLACEHOLDER})
     sector_slugs = dict(Sector.objects.values_list("pk", "slug"))
-    rows = queryset.values_list("pk", *PUBLIC_FIELDS).iterator(chunk_size=CHUNK_SIZE)
+    rows = queryset.values_list("pk", *PUBLIC_FIELDS, SOURCE_ATTRIBUTION).iterator(
+        chunk_size=CHUNK_SIZE
+    )
     for chunk in chunked(rows, CHUNK_SIZE):
         sectors = sector_ids([row[0] for row in chunk])
-        for pk, *values in chunk:
+        for pk, *values, attribution in chunk:
             record = dict(zip(PUBLIC_FIELDS, values, strict=True))
+            record["source_attribution"] = attribution or ""
             record["url"] = url_template.replace(SLUG_PLACEHOLDER, record["slug"])
             record["sectors"] = sorted(sector_slugs[sector] for sector in sectors[pk])
             yield {column: record[column] for column in COLUMNS}

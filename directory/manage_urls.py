@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import manage_views
+from . import import_views, manage_views
 
 app_name = "directory-manage"
 
@@ -16,4 +16,15 @@ urlpatterns = [
     path("changes/<int:pk>/", manage_views.revision, name="revision"),
     path("changes/<int:pk>/approve/", manage_views.revision_approve, name="revision-approve"),
     path("changes/<int:pk>/reject/", manage_views.revision_reject, name="revision-reject"),
+    path("imports/", import_views.import_list, name="imports"),
+    path("imports/<int:pk>/", import_views.import_detail, name="import-detail"),
+    path("imports/<int:pk>/status.json", import_views.import_status, name="import-status"),
+    path("imports/<int:pk>/mapping/", import_views.import_mapping, name="import-mapping"),
+    path("imports/<int:pk>/confirm/", import_views.import_confirm, name="import-confirm"),
+    path("imports/<int:pk>/discard/", import_views.import_discard, name="import-discard"),
+    path(
+        "imports/<int:pk>/rejected.csv",
+        import_views.import_rejected_csv,
+        name="import-rejected-csv",
+    ),
 ]

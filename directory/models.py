@@ -160,6 +160,29 @@ class Organization(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
 
+    # Provenance of imported entries (see ImportSource below): where the record came from, its
+    # id there (so that a re-import updates it instead of duplicating it), and a checksum of the
+    # values the import wrote (so that a re-import never overwrites what a manager edited since).
+    import_source = models.ForeignKey(
+        "ImportSource",
+        verbose_name=_("import source"),
+        on_delete=models.PROTECT,
+        related_name="organizations",
+        null=True,
+        blank=True,
+    )
+    source_record_id = models.CharField(_("id in the source"), max_length=200, blank=True)
+    import_job = models.ForeignKey(
+        "ImportJob",
+        verbose_name=_("last import"),
+        on_delete=models.SET_NULL,
+        related_name="organizations",
+        null=True,
+        blank=True,
+    )
+    imported_at = models.DateTimeField(_("imported"), null=True, blank=True)
+    import_checksum = models.CharField(max_length=64, blank=True, editable=False)
+
     objects = OrganizationQuerySet.as_manager()
 
     class Meta:
@@ -170,6 +193,8 @@ class Organization(models.Model):
             models.Index(fields=["status", "latitude", "longitude"], name="org_status_position"),
             models.Index(fields=["status", "kind"], name="org_status_kind"),
             models.Index(fields=["status", "name"], name="org_status_name"),
+            # Duplicate search of imports: entries near a position, whatever their status.
+            models.Index(fields=["latitude", "longitude"], name="org_position"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -197,6 +222,15 @@ class Organization(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="published") | Q(published_at__isnull=False),
                 name="org_published_has_date",
+            ),
+            models.UniqueConstraint(
+                fields=["import_source", "source_record_id"],
+                condition=Q(import_source__isnull=False),
+                name="org_unique_source_record",
+            ),
+            models.CheckConstraint(
+                condition=Q(import_source__isnull=True) | ~Q(source_record_id=""),
+                name="org_imported_has_record_id",
             ),
         ]
 
@@ -239,6 +273,11 @@ class Organization(models.Model):
     @property
     def register_entry(self) -> str:
         return " ".join(part for part in (self.register_court, self.register_number) if part)
+
+    @property
+    def attribution(self) -> str:
+        """Return the attribution that the licence of this entry's source requires, if any."""
+        return self.import_source.attribution if self.import_source_id else ""
 
     @property
     def address_line(self) -> str:
@@ -437,3 +476,136 @@ class AuditLogEntry(models.Model):
         if self.actor_kind == self.ActorKind.USER:
             return self.actor.get_username() if self.actor else str(_("deleted user"))
         return self.get_actor_kind_display()
+
+
+# --- Imports of existing lists (CSV, GeoJSON) -------------------------------------------------
+# The parsing lives in imports.py, the writes in import_services.py, the pages in import_views.py.
+
+
+class ImportSource(models.Model):
+    """A list that organizations are imported from, with the licence its records carry."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    licence = models.CharField(_("licence"), max_length=200, blank=True)
+    attribution = models.TextField(
+        _("attribution"),
+        blank=True,
+        help_text=_("The credit that the licence requires; shown on every imported profile."),
+    )
+    url = models.URLField(_("web address"), max_length=500, blank=True)
+    # The column mapping and options of the last import, reused by the next one.
+    mapping = models.JSONField(_("saved mapping"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("import source")
+        verbose_name_plural = _("import sources")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def import_upload_path(job: "ImportJob", filename: str) -> str:
+    return f"imports/{timezone.now():%Y/%m}/{filename}"
+
+
+class ImportJob(models.Model):
+    """One import of one file: its preview, its progress and what it did."""
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        GEOJSON = "geojson", "GeoJSON"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting for the preview")
+        PREVIEWING = "previewing", _("Preparing the preview")
+        PREVIEWED = "previewed", _("Preview ready")
+        RUNNING = "running", _("Importing")
+        GEOCODING = "geocoding", _("Locating addresses")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+        DISCARDED = "discarded", _("Discarded")
+
+    ACTIVE_STATUSES = (Status.QUEUED, Status.PREVIEWING, Status.RUNNING, Status.GEOCODING)
+
+    source = models.ForeignKey(
+        ImportSource, verbose_name=_("source"), on_delete=models.PROTECT, related_name="jobs"
+    )
+    file = models.FileField(_("file"), upload_to=import_upload_path, max_length=300)
+    original_filename = models.CharField(_("file name"), max_length=255)
+    fingerprint = models.CharField(_("SHA-256 of the file"), max_length=64, db_index=True)
+    format = models.CharField(_("format"), max_length=8, choices=Format)
+    status = models.CharField(_("status"), max_length=12, choices=Status, default=Status.QUEUED)
+    mapping = models.JSONField(_("mapping"), default=dict, blank=True)
+    kind = models.CharField(
+        _("kind of the imported entries"),
+        max_length=32,
+        choices=Organization.Kind,
+        default=Organization.Kind.COOPERATIVE,
+    )
+    publish = models.BooleanField(
+        _("publish at once"),
+        default=False,
+        help_text=_("Otherwise the new entries wait for review."),
+    )
+    preview = models.JSONField(_("preview"), default=dict, blank=True)
+    report = models.JSONField(_("report"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    rows_done = models.PositiveIntegerField(_("rows done"), default=0)
+    geocode_total = models.PositiveIntegerField(_("addresses to locate"), default=0)
+    geocode_done = models.PositiveIntegerField(_("addresses located or not found"), default=0)
+    created_count = models.PositiveIntegerField(_("created"), default=0)
+    updated_count = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("unchanged"), default=0)
+    kept_count = models.PositiveIntegerField(_("kept (edited since import)"), default=0)
+    duplicate_count = models.PositiveIntegerField(_("duplicates"), default=0)
+    rejected_count = models.PositiveIntegerField(_("rejected"), default=0)
+    without_position_count = models.PositiveIntegerField(_("without position"), default=0)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        indexes = [models.Index(fields=["status", "updated_at"], name="import_status_updated")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rows_done__lte=models.F("rows_total")), name="import_rows_done_le_total"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.original_filename} ({self.source})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("manage:directory-manage:import-detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE_STATUSES
+
+    @property
+    def progress(self) -> int:
+        """Return the progress of the current phase in per cent."""
+        if self.status == self.Status.GEOCODING:
+            done, total = self.geocode_done, self.geocode_total
+        elif self.status in (self.Status.DONE,):
+            return 100
+        else:
+            done, total = self.rows_done, self.rows_total
+        return min(100, round(100 * done / total)) if total else 0

@@ -1,4 +1,4 @@
-"""What a profile page hands to machines: schema.org JSON-LD and the data of its small map."""
+"""The data of a profile page's small map (its JSON-LD comes from ``linked_data.py``)."""
 
 from django.conf import settings
 
@@ -10,43 +10,6 @@ ZOOM_BY_PRECISION = {
     Organization.Precision.POSTAL_CODE: 13,
     Organization.Precision.CITY: 11,
 }
-
-
-def organization_json_ld(organization: Organization, *, profile_url: str) -> dict:
-    """Return a schema.org ``Organization`` describing the public profile of ``organization``.
-
-    Only public fields go in; empty ones are left out. The sectors must be prefetched.
-    """
-    data = {
-        "@context": "https://schema.org",
-        "@type": "Organization",
-        "@id": profile_url,
-        "url": profile_url,
-        "name": organization.name,
-        "description": organization.summary or organization.description,
-        "sameAs": [organization.website] if organization.website else None,
-        "email": organization.public_email,
-        "telephone": organization.public_phone,
-        "foundingDate": str(organization.founded_year) if organization.founded_year else None,
-        "knowsAbout": [sector.name for sector in organization.sectors.all()] or None,
-        "address": _without_empty(
-            {
-                "@type": "PostalAddress",
-                "streetAddress": organization.street,
-                "postalCode": organization.postal_code,
-                "addressLocality": organization.city,
-                "addressRegion": organization.state,
-                "addressCountry": organization.country,
-            }
-        ),
-    }
-    if organization.has_position:
-        data["geo"] = {
-            "@type": "GeoCoordinates",
-            "latitude": organization.latitude,
-            "longitude": organization.longitude,
-        }
-    return _without_empty(data)
 
 
 def profile_map_data(organization: Organization) -> dict | None:
@@ -61,7 +24,3 @@ def profile_map_data(organization: Organization) -> dict | None:
         "tiles": settings.MAP_TILES_URL,
         "attribution": settings.MAP_ATTRIBUTION,
     }
-
-
-def _without_empty(data: dict) -> dict:
-    return {key: value for key, value in data.items() if value not in (None, "", [])}

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import api, self_service_views, signup_views, views
+from . import api, linked_data_views, self_service_views, signup_views, views
 
 app_name = "directory"
 
@@ -16,4 +16,14 @@ urlpatterns = [
     path("signup/", signup_views.signup, name="signup"),
     path("signup/sent/", signup_views.signup_done, name="signup-done"),
     path("signup/confirm/<str:token>/", signup_views.signup_confirm, name="signup-confirm"),
+    path(
+        "directory/<slug:slug>/jsonld",
+        linked_data_views.organization_jsonld_view,
+        name="detail-jsonld",
+    ),
+    path(
+        "directory/<slug:slug>/murmurations.json",
+        linked_data_views.organization_murmurations_view,
+        name="detail-murmurations",
+    ),
 ]

@@ -10,8 +10,9 @@ from django.views.decorators.http import require_GET
 
 from . import exports
 from .filters import OrganizationFilter
+from .linked_data import organization_jsonld
 from .models import Organization
-from .structured_data import organization_json_ld, profile_map_data
+from .structured_data import profile_map_data
 
 PAGE_SIZE = 20
 
@@ -60,16 +61,18 @@ def organization_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def organization_detail(request: HttpRequest, slug: str) -> HttpResponse:
     organization = get_object_or_404(
-        Organization.objects.published().prefetch_related("sectors"), slug=slug
+        Organization.objects.published()
+        .select_related("import_source")
+        .prefetch_related("sectors"),
+        slug=slug,
     )
-    profile_url = request.build_absolute_uri(organization.get_absolute_url())
     return render(
         request,
         "directory/organization_detail.html",
         {
             "organization": organization,
             "sectors": organization.sectors.all(),
-            "json_ld": organization_json_ld(organization, profile_url=profile_url),
+            "json_ld": organization_jsonld(organization, base_url=request.build_absolute_uri("/")),
             "map_data": profile_map_data(organization),
         },
     )

@@ -169,3 +169,29 @@ def test_exports_cost_the_same_queries_however_many_organizations(
     with django_assert_max_num_queries(EXPORT_QUERIES):
         _, content = download(client, name)
     assert content.count(b"Genossenschaft ") == count
+
+
+def test_exports_credit_the_source_of_imported_entries(client):
+    from directory.models import ImportSource
+
+    source = ImportSource.objects.create(
+        name="Co-operatives UK",
+        licence="ODC-By 1.0",
+        attribution="Contains data from Co-operatives UK, ODC-By 1.0",
+    )
+    OrganizationFactory(name="Imported Co-op", import_source=source, source_record_id="R1")
+    OrganizationFactory(name="Local Co-op")
+
+    rows = {
+        row["name"]: row
+        for row in csv.DictReader(
+            io.StringIO(b"".join(client.get("/directory/export.csv").streaming_content).decode())
+        )
+    }
+    assert rows["Imported Co-op"]["source_attribution"] == source.attribution
+    assert rows["Local Co-op"]["source_attribution"] == ""
+    geojson = json.loads(b"".join(client.get("/directory/export.geojson").streaming_content))
+    credits = {
+        f["properties"]["name"]: f["properties"]["source_attribution"] for f in geojson["features"]
+    }
+    assert credits == {"Imported Co-op": source.attribution, "Local Co-op": ""}

@@ -80,7 +80,8 @@ def test_unconfirmed_signup_is_invisible_everywhere_public(
 
     assert "Bürgerenergie" not in client.get("/directory/").content.decode()
     assert client.get(organization.get_absolute_url()).status_code == 404
-    assert client.get("/api/map/").json()["features"] == []
+    world = {"bbox": "-180,-90,180,90", "zoom": 3}
+    assert client.get("/api/map/", world).json()["features"] == []
     assert client.get(f"/directory/{organization.slug}/edit/").status_code == 404
 
 
