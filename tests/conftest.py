@@ -12,6 +12,8 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.test import Client
+from django.utils import translation
 
 from tests.factories import OrganizationFactory, UserFactory
 
@@ -21,6 +23,29 @@ def _isolated_media_and_mail(settings, tmp_path):
     """Keep files that tests write out of ``var/``."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture(autouse=True)
+def _english_in_tests():
+    """Read messages in English in the tests' own code (services, forms, e-mails).
+
+    Pages still choose their language as for a visitor (LocaleMiddleware): German first, which
+    tests/test_foundation.py and the browser tests check.
+    """
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def client():
+    """A visitor whose browser asks for English, so that tests read English messages."""
+    return Client(headers={"Accept-Language": "en"})
+
+
+@pytest.fixture
+def german_client():
+    """A visitor whose browser asks for German, the site's first language."""
+    return Client(headers={"Accept-Language": "de"})
 
 
 @pytest.fixture(autouse=True)

@@ -44,3 +44,26 @@ def test_pages_speak_german_first_and_switch_to_english(client):
     assert client.get("/", HTTP_ACCEPT_LANGUAGE="de").headers["Content-Language"] == "de"
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     assert client.get("/").headers["Content-Language"] == "en"
+
+
+def test_a_visitor_without_language_preference_gets_german_pages():
+    from django.test import Client
+
+    response = Client().get(reverse("directory:list"))
+    assert response.headers["Content-Language"] == "de"
+    assert "Verzeichnis" in response.content.decode()
+
+
+def test_german_catalogue_is_complete_and_compiled():
+    """Every user-visible string has a German translation, and the committed .mo matches."""
+    from pathlib import Path
+
+    import polib
+
+    folder = Path(__file__).resolve().parent.parent / "locale" / "de" / "LC_MESSAGES"
+    catalogue = polib.pofile(folder / "django.po")
+    assert [entry.msgid for entry in catalogue.untranslated_entries()] == []
+    assert [entry.msgid for entry in catalogue.fuzzy_entries()] == []
+    compiled = {(entry.msgctxt, entry.msgid) for entry in polib.mofile(folder / "django.mo")}
+    translated = {(entry.msgctxt, entry.msgid) for entry in catalogue.translated_entries()}
+    assert translated <= compiled, "run `make messages` to compile the catalogue"

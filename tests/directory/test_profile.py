@@ -86,18 +86,20 @@ def test_profile_never_shows_the_private_contact(client, hostsharing):
     assert b"Erika Privat" not in content
 
 
-def test_profile_speaks_the_visitors_language_and_falls_back_to_the_other(client, hostsharing):
-    german = client.get(hostsharing.get_absolute_url()).content.decode()
+def test_profile_speaks_the_visitors_language_and_falls_back_to_the_other(
+    german_client, hostsharing
+):
+    german = german_client.get(hostsharing.get_absolute_url()).content.decode()
     assert "Die Mitglieder teilen eine Community-Cloud." in german
     assert "Its members share a community cloud." not in german
 
-    english = in_english(client).get(hostsharing.get_absolute_url()).content.decode()
+    english = in_english(german_client).get(hostsharing.get_absolute_url()).content.decode()
     assert "Its members share a community cloud." in english
     assert "Die Mitglieder teilen" not in english
 
     hostsharing.description_en = ""
     hostsharing.save()
-    fallback = client.get(hostsharing.get_absolute_url()).content.decode()
+    fallback = german_client.get(hostsharing.get_absolute_url()).content.decode()
     assert re.search(r'class="prose"\s+lang="de">', fallback)
     assert "Die Mitglieder teilen eine Community-Cloud." in fallback
 
@@ -157,7 +159,7 @@ def test_profile_describes_the_organization_in_schema_org_json_ld(client, hostsh
         "legalName": "Hostsharing eG",
         "additionalType": str(Organization.LegalForm.EG.label),
         "keywords": f"{Organization.Kind.PLATFORM_COOP.label}, Hosting",
-        "description": "Hamburger Hosting-Genossenschaft.",
+        "description": "Hamburg hosting cooperative.",  # the visitor's language
         "sameAs": ["https://www.hostsharing.net"],
         "email": "info@hostsharing.example",
         "telephone": "+49 40 123 456",

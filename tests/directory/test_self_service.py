@@ -168,7 +168,7 @@ def test_edit_link_dies_when_the_contact_changes(client, organization):
 
 
 def test_an_edit_becomes_a_pending_revision_and_the_entry_stays_as_it_is(
-    client, organization, settings, django_capture_on_commit_callbacks
+    german_client, client, organization, settings, django_capture_on_commit_callbacks
 ):
     sector = SectorFactory(name_en="Energy")
     with django_capture_on_commit_callbacks(execute=True):
@@ -189,7 +189,7 @@ def test_an_edit_becomes_a_pending_revision_and_the_entry_stays_as_it_is(
         "website": "https://sonnenstrom.example.org",
         "sectors": [sector.slug],
     }
-    public = client.get(organization.get_absolute_url()).content.decode()
+    public = german_client.get(organization.get_absolute_url()).content.decode()
     assert "Eine digitale Genossenschaft." in public
     assert "Strom von allen" not in public
     [announcement] = mail.outbox
@@ -252,7 +252,7 @@ def test_manager_sees_the_change_field_by_field(manager_client, organization):
 
 
 def test_approving_an_edit_publishes_it_and_locates_a_new_address(
-    client, manager_client, manager, organization, django_capture_on_commit_callbacks
+    german_client, client, manager_client, manager, organization, django_capture_on_commit_callbacks
 ):
     revision = OrganizationRevision.objects.create(
         organization=organization,
@@ -270,14 +270,14 @@ def test_approving_an_edit_publishes_it_and_locates_a_new_address(
     assert abs(organization.longitude - 13.06) < 0.1
     revision.refresh_from_db()
     assert (revision.status, revision.decided_by) == ("approved", manager)
-    assert "Strom für alle." in client.get(organization.get_absolute_url()).content.decode()
+    assert "Strom für alle." in german_client.get(organization.get_absolute_url()).content.decode()
     [message] = mail.outbox
     assert message.to == [organization.contact_email]
     assert OutgoingEmail.objects.get().language == "en"
 
 
 def test_a_rejected_edit_leaves_the_old_version_public(
-    client, manager_client, organization, django_capture_on_commit_callbacks
+    german_client, client, manager_client, organization, django_capture_on_commit_callbacks
 ):
     client.post(
         self_service_url(organization, "self-service-edit"),
@@ -294,7 +294,7 @@ def test_a_rejected_edit_leaves_the_old_version_public(
     assert revision.status == OrganizationRevision.Status.REJECTED
     organization.refresh_from_db()
     assert organization.summary_de == "Eine digitale Genossenschaft."
-    public = client.get(organization.get_absolute_url()).content.decode()
+    public = german_client.get(organization.get_absolute_url()).content.decode()
     assert "Eine digitale Genossenschaft." in public
     assert "Werbung!" not in public
     [message] = mail.outbox

@@ -50,7 +50,7 @@ def test_signup_stores_an_unconfirmed_entry_with_consent_and_sends_the_confirmat
     assert list(organization.sectors.all()) == [sector]
     assert organization.privacy_consent_at is not None
     assert organization.privacy_notice_version == settings.PRIVACY_NOTICE_VERSION
-    assert organization.contact_language == "de"
+    assert organization.contact_language == "en"  # the language the person used
     [message] = mail.outbox
     assert message.to == ["erika@buergerenergie-sued.example.org"]
     assert "Bürgerenergie Süd eG" in message.subject
