@@ -191,7 +191,10 @@ class Organization(models.Model):
         verbose_name_plural = _("organizations")
         indexes = [
             models.Index(fields=["status", "latitude", "longitude"], name="org_status_position"),
-            models.Index(fields=["status", "kind"], name="org_status_kind"),
+            # Covers the map's kind filter too: the grouping then reads the index alone.
+            models.Index(
+                fields=["status", "kind", "latitude", "longitude"], name="org_status_kind_position"
+            ),
             models.Index(fields=["status", "name"], name="org_status_name"),
             # Duplicate search of imports: entries near a position, whatever their status.
             models.Index(fields=["latitude", "longitude"], name="org_position"),
