@@ -59,6 +59,8 @@ class Bar:
     x: float = 0
     y: float = 0
     width: float = 0
+    text_x: float = 0
+    text_y: float = 0
 
 
 @dataclass
@@ -66,6 +68,8 @@ class BarGroup:
     label: str
     bars: list[Bar]
     y: float = 0
+    label_x: float = 0
+    label_y: float = 0
 
     @property
     def short_label(self) -> str:
@@ -78,6 +82,9 @@ class LegendEntry:
     label: str
     color: str
     y: float = 0
+    x: float = LABEL_WIDTH
+    text_x: float = LABEL_WIDTH + 16
+    text_y: float = 0
 
 
 @dataclass
@@ -170,15 +177,17 @@ def _lay_out(chart: Chart) -> None:
     y = 4.0
     for group in chart.groups:
         group.y = y
+        group.label_x, group.label_y = LABEL_WIDTH - 8, y + BAR_HEIGHT - 3
         for bar in group.bars:
             bar.x = LABEL_WIDTH
             bar.y = y
             bar.width = round(plot_width * bar.fraction, 2)
+            bar.text_x, bar.text_y = round(bar.x + bar.width + 4, 2), y + BAR_HEIGHT - 3
             y += BAR_HEIGHT + BAR_GAP
         y += GROUP_GAP - BAR_GAP
     if chart.show_legend:
         y += 6
         for entry in chart.legend:
-            entry.y = y
+            entry.y, entry.text_y = y, y + 11
             y += LEGEND_ROW
     chart.height = y + 4

@@ -46,7 +46,7 @@ from .charts import (
 )
 from .models import Answer, AnswerChoice, Question, Response, Survey
 from .questionnaire import Questionnaire, yes_no_value
-from .reports import group_labels, is_hidden, iter_questions, submitted_responses
+from .reports import filters_description, is_hidden, iter_questions, submitted_responses
 
 Kind = Question.Kind
 
@@ -443,23 +443,6 @@ def report_facts(result: Mapping) -> list[tuple[str, str]]:
     else:
         facts.append((_("Small figures"), _("Exact figures: for the network managers only.")))
     return facts
-
-
-def filters_description(filters: Mapping[str, Sequence[str]]) -> str:
-    if not filters:
-        return _("All organizations")
-    names = {
-        "kind": _("Kind"),
-        "sector": _("Sector"),
-        "state": _("Federal state"),
-        "legal_form": _("Legal form"),
-        "size": _("Size"),
-    }
-    parts = []
-    for name, values in filters.items():
-        labels = group_labels(name, values)
-        parts.append(f"{names.get(name, name)}: {', '.join(labels[value] for value in values)}")
-    return "; ".join(parts)
 
 
 # --- PDF --------------------------------------------------------------------------------------

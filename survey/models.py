@@ -809,6 +809,7 @@ class Report(models.Model):
         _("build attempts"), default=0, help_text=_("More than one: a worker died and it rebuilt.")
     )
     created_at = models.DateTimeField(_("requested"), default=timezone.now, db_index=True)
+    enqueued_at = models.DateTimeField(_("last sent to the workers"), null=True, blank=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)

@@ -25,9 +25,10 @@ What counts, and how (the method section of the PDF says the same in words):
   ``REPORT_MIN_CELL``, default 5) is shown as "< k", and so is every figure of a group with
   fewer than k respondents. Where counts add up to a shown total (the options of a
   single-choice question, the groups of a breakdown), one more cell is hidden so that the
-  hidden one cannot be worked out by subtraction. Means and medians are hidden with the count
-  they rest on; minimum and maximum (single answers) are left out altogether. The result kept
-  in the database holds exact figures; exports and the PDF apply ``suppressed``.
+  hidden one cannot be worked out by subtraction; a share is hidden with its count or with the
+  total it divides by. Means and medians are hidden with the count they rest on; minimum and
+  maximum (single answers) are left out altogether. The result kept in the database holds
+  exact figures; exports that may leave the managers' area and the PDF apply ``suppressed``.
 """
 
 from __future__ import annotations
@@ -46,10 +47,12 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    Exists,
     F,
     FloatField,
     Max,
     Min,
+    OuterRef,
     Q,
     QuerySet,
     Value,
@@ -281,6 +284,9 @@ def _group_key(row: dict, breakdown: str) -> Group:
 def _grouped_rows(queryset, organization_path: str, breakdown: str, keys: Sequence[str], **agg):
     """Run one ``GROUP BY keys [, group]`` query and yield its rows with their group key."""
     names = list(keys)
+    if not names and not breakdown:
+        yield queryset.aggregate(**agg), ALL
+        return
     if breakdown:
         queryset = queryset.annotate(report_group=group_expression(breakdown, organization_path))
         names.append("report_group")
@@ -369,6 +375,23 @@ def _count_stats(counts: Counts, numeric: QuerySet, answer_org: str, by: str) ->
         distribution[row["question_id"], row["item_id"], group].append((row["number"], row["n"]))
     for key, pairs in distribution.items():
         counts.stats[key].median = median_from_counts(pairs)
+
+
+def filters_description(filters: Mapping[str, Sequence[str]]) -> str:
+    if not filters:
+        return _("All organizations")
+    names = {
+        "kind": _("Kind"),
+        "sector": _("Sector"),
+        "state": _("Federal state"),
+        "legal_form": _("Legal form"),
+        "size": _("Size"),
+    }
+    parts = []
+    for name, values in filters.items():
+        labels = group_labels(name, values)
+        parts.append(f"{names.get(name, name)}: {', '.join(labels[value] for value in values)}")
+    return "; ".join(parts)
 
 
 # --- Assembling the result --------------------------------------------------------------------
@@ -682,31 +705,57 @@ def _consents(questionnaire: Questionnaire, responses: QuerySet) -> dict[int, bo
     )
 
 
-# --- The whole report -------------------------------------------------------------------------
+# --- The whole report ---------------------------------------------------------------------------
 
 
-def report_result(
-    survey: Survey,
-    *,
-    filters: Mapping[str, Sequence[str]],
-    breakdown: str,
-    min_cell: int,
-    on_question: Callable[[int, int], None] | None = None,
-) -> dict:
-    """Return the exact figures of a report as JSON-ready data, in the active language.
+@dataclass
+class Gathered:
+    """What the database counted and listed for a report; ``assemble`` turns it into a result."""
 
-    ``on_question(done, total)`` is called after each question is assembled (progress).
+    survey: Survey
+    questionnaire: Questionnaire
+    filters: dict[str, list[str]]
+    breakdown: str
+    counts: Counts
+    texts: dict[str, list[dict]]
+    matches: list[dict]
+
+
+def gather(survey: Survey, *, filters: Mapping[str, Sequence[str]], breakdown: str) -> Gathered:
+    """Count and list everything a report of ``survey`` needs (a fixed number of queries).
+
+    Run it in one transaction (``REPEATABLE READ`` on PostgreSQL) for figures that agree.
     """
+    filters = {name: list(values) for name, values in filters.items() if values}
     questionnaire = Questionnaire.load(survey)
     responses = submitted_responses(survey, filters)
     invitations = Invitation.objects.filter(survey=survey)
-    if any(filters.get(name) for name in FILTERS):
+    if filters:
         invitations = invitations.filter(
             organization__in=organizations_in_scope(filters).values("pk")
         )
-    counts = count_answers(responses, breakdown=breakdown, invitations=invitations)
+    return Gathered(
+        survey=survey,
+        questionnaire=questionnaire,
+        filters=filters,
+        breakdown=breakdown,
+        counts=count_answers(responses, breakdown=breakdown, invitations=invitations),
+        texts=free_texts(questionnaire, responses),
+        matches=needs_and_offers(questionnaire, responses),
+    )
+
+
+def assemble(
+    gathered: Gathered, *, min_cell: int, on_question: Callable[[int, int], None] | None = None
+) -> dict:
+    """Return the exact figures of a report as JSON-ready data, in the active language.
+
+    ``on_question(done, total)`` is called after each question (to report progress).
+    """
+    questionnaire, counts, breakdown = gathered.questionnaire, gathered.counts, gathered.breakdown
+    survey = gathered.survey
     columns = _columns(breakdown, counts)
-    questions = questionnaire.questions
+    total = len(questionnaire.questions)
     sections = []
     done = 0
     for section in questionnaire.sections:
@@ -715,7 +764,7 @@ def report_result(
             results.append(question_result(questionnaire, question, counts, columns))
             done += 1
             if on_question:
-                on_question(done, len(questions))
+                on_question(done, total)
         sections.append({"code": section.code, "title": section.title, "questions": results})
     overall = columns[0]
     return {
@@ -725,19 +774,28 @@ def report_result(
             "version": survey.version,
             "breakdown": breakdown,
             "breakdown_label": breakdown_label(breakdown),
-            "filters": {name: list(values) for name, values in filters.items() if values},
+            "filters": gathered.filters,
             "generated_at": timezone.now().isoformat(),
             "min_cell": min_cell,
             "respondents": overall["respondents"],
             "invited": overall["invited"],
             "response_rate": _share(overall["respondents"], overall["invited"]),
+            # Groups of every breakdown but sectors split the organizations without overlap.
             "partitioned": breakdown != "sector",
+            "suppressed": False,
         },
         "columns": columns,
         "sections": sections,
-        "texts": free_texts(questionnaire, responses),
-        "matches": needs_and_offers(questionnaire, responses),
+        "texts": gathered.texts,
+        "matches": gathered.matches,
     }
+
+
+def report_result(
+    survey: Survey, *, filters: Mapping[str, Sequence[str]], breakdown: str, min_cell: int
+) -> dict:
+    """Return the exact figures of a report of ``survey`` (``gather``, then ``assemble``)."""
+    return assemble(gather(survey, filters=filters, breakdown=breakdown), min_cell=min_cell)
 
 
 def iter_questions(result: Mapping) -> Iterable[tuple[dict, dict]]:
@@ -764,10 +822,12 @@ def hide_small_cells(
     enough others that no hidden cell can be worked out by subtraction.
 
     ``lines`` are (total, parts) where the parts add up to the total. In a line whose total is
-    shown and exactly one part is hidden, the smallest shown part is hidden too (a zero only if
-    nothing else is left), until no such line remains. ``forced`` cells are hidden regardless
-    (the cells of a small group); ``settled`` cells keep the decision made elsewhere (group
-    sizes, hidden or shown alike in every table) and are never hidden here to protect others.
+    shown and exactly one part is hidden, the smallest shown part is hidden too (or, with no
+    part left to hide, the total), until no such line remains. ``forced`` cells are hidden
+    regardless (the cells of a small group); ``settled`` cells keep the decision made elsewhere
+    (group sizes, hidden or shown alike in every table) and are never hidden here to protect
+    others.
+    The choice is deterministic, so the same figures are hidden in every export.
     """
     settled = set(settled)
     hidden = {key for key, value in cells.items() if 0 < value < min_cell and key not in settled}
@@ -788,8 +848,8 @@ def hide_small_cells(
                     hidden.add(total)
                     changed = True
                 continue
-            nonzero = [part for part in candidates if cells[part] > 0]
-            pick = min(nonzero or candidates, key=lambda part: (cells[part], part))
+            # The smallest shown part, a zero included: hiding it loses the least.
+            pick = min(candidates, key=lambda part: (cells[part], repr(part)))
             hidden.add(pick)
             changed = True
     return hidden
@@ -885,10 +945,14 @@ def _suppress_question(
 
     for name in ("respondents", "answered", "skipped", "not_asked"):
         question[name] = masked(name, question[name])
-    for item_code, rows, _total in tables:
+    for item_code, rows, total in tables:
         for row in rows:
             key = ("row", item_code, row["code"])
-            row["shares"] = masked(key, row["shares"])
+            # A share with its count would give away a hidden total, and the other way round.
+            row["shares"] = [
+                marker if (key, i) in hidden or (total, i) in hidden else share
+                for i, share in enumerate(row["shares"])
+            ]
             row["counts"] = masked(key, row["counts"])
     # Means and medians rest on the count of the answers they summarize.
     blocks = [("answered", question["stats"])] if question["stats"] else []
@@ -912,3 +976,147 @@ def rounded(value: float | None, digits: int = 1) -> float | None:
     if value is None or is_hidden(value) or (isinstance(value, float) and math.isnan(value)):
         return value
     return round(value, digits)
+
+
+# --- Public: needs by federal state -----------------------------------------------------------
+
+ABROAD_OR_UNKNOWN = ""
+
+
+def need_categories(survey: Survey) -> list[tuple[str, str]]:
+    """Return (code, label) of the categories that ``survey``'s need questions ask about."""
+    categories: dict[str, str] = {}
+    questions = Question.objects.filter(section__survey=survey, role=Question.Role.NEED)
+    for question in questions.order_by("section__position", "position"):
+        for option in question.options.filter(is_other=False).order_by("position", "pk"):
+            categories.setdefault(option.code, option.label)
+    return list(categories.items())
+
+
+def needs_by_state(survey: Survey, *, categories: Sequence[str], min_cell: int) -> dict:
+    """Return how many organizations need each of ``categories``, per German federal state.
+
+    Aggregated and suppressed, for the public: counts of 1 to ``min_cell - 1`` organizations
+    (and what would give them away by subtraction) are shown as "< k". Organizations abroad or
+    without a state form one more row. Each category costs one query.
+    """
+    from directory.gazetteer import canonical_state
+
+    responses = Response.objects.submitted().for_survey(survey)
+    state_of = "invitation__organization__state"
+
+    def per_state(queryset) -> dict[str, int]:
+        totals: dict[str, int] = defaultdict(int)
+        for row in queryset.values(state_of).annotate(n=Count("pk")).order_by():
+            totals[canonical_state(row[state_of] or "") or ABROAD_OR_UNKNOWN] += row["n"]
+        return totals
+
+    states = [*GERMAN_STATES, ABROAD_OR_UNKNOWN]
+    respondents = per_state(responses)
+    cells = {("respondents", state): respondents.get(state, 0) for state in states}
+    cells["respondents", None] = sum(respondents.values())
+    size_line = [(("respondents", None), [("respondents", state) for state in states])]
+    hidden = hide_small_cells(cells, min_cell=min_cell, lines=size_line)
+    needs = {}
+    for code in categories:
+        needing = per_state(
+            responses.filter(
+                Exists(
+                    AnswerChoice.objects.filter(
+                        answer__response=OuterRef("pk"),
+                        answer__question__role=Question.Role.NEED,
+                        option__code=code,
+                    )
+                )
+                | Exists(
+                    Answer.objects.filter(
+                        response=OuterRef("pk"),
+                        question__role=Question.Role.NEED,
+                        choice__code=code,
+                    )
+                )
+            )
+        )
+        need_cells = {(code, state): needing.get(state, 0) for state in states}
+        need_cells[code, None] = sum(needing.values())
+        hidden |= hide_small_cells(
+            need_cells,
+            min_cell=min_cell,
+            lines=[((code, None), [(code, state) for state in states])],
+            forced=[(code, state) for state in states if ("respondents", state) in hidden],
+        )
+        needs[code] = need_cells
+    marker = hidden_marker(min_cell)
+
+    def shown(key, value):
+        return marker if key in hidden else value
+
+    rows = []
+    for state in [*states, None]:
+        row = {
+            "state": state,
+            "respondents": shown(("respondents", state), cells["respondents", state]),
+            "needs": {},
+        }
+        for code in categories:
+            count = shown((code, state), needs[code][code, state])
+            share = None
+            if not is_hidden(count) and not is_hidden(row["respondents"]) and row["respondents"]:
+                share = round(count / row["respondents"], 4)
+            row["needs"][code] = {"count": count, "share": share}
+        rows.append(row)
+    return {"states": rows[:-1], "total": rows[-1]}
+
+
+# --- Comparing two snapshots ------------------------------------------------------------------
+
+
+def _rows_by_key(result: Mapping) -> dict[tuple[str, str, str], dict]:
+    rows = {}
+    for _section, question in iter_questions(result):
+        tables = [("", "", question["rows"])]
+        tables += [(item["code"], item["label"], item["rows"]) for item in question["items"]]
+        for item_code, _label, table in tables:
+            for row in table:
+                rows[question["code"], item_code, row["code"]] = row
+    return rows
+
+
+def _difference(now, before, scale: float = 1):
+    if now is None or before is None or is_hidden(now) or is_hidden(before):
+        return None
+    return round((now - before) * scale, 6)
+
+
+def compare(current: Mapping, earlier: Mapping) -> list[dict]:
+    """Return, question by question, each option's count and share (of all organizations) in
+    ``current`` and ``earlier`` side by side, with the differences. Questions, items and
+    options are matched by their codes, so two waves of a survey (copies) compare too."""
+    before = _rows_by_key(earlier)
+    comparisons = []
+    for section, question in iter_questions(current):
+        tables = [("", "", question["rows"])]
+        tables += [(item["code"], item["label"], item["rows"]) for item in question["items"]]
+        lines = []
+        for item_code, item_label, table in tables:
+            for row in table:
+                old = before.get((question["code"], item_code, row["code"]))
+                now_count, now_share = row["counts"][0], row["shares"][0]
+                old_count = old["counts"][0] if old else None
+                old_share = old["shares"][0] if old else None
+                lines.append(
+                    {
+                        "label": f"{item_label} · {row['label']}" if item_label else row["label"],
+                        "count": now_count,
+                        "share": now_share,
+                        "earlier_count": old_count,
+                        "earlier_share": old_share,
+                        "count_difference": _difference(now_count, old_count),
+                        "share_difference": _difference(now_share, old_share, 100),
+                    }
+                )
+        if lines:
+            comparisons.append(
+                {"section": section["title"], "question": question["text"], "rows": lines}
+            )
+    return comparisons
