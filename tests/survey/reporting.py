@@ -103,12 +103,27 @@ def build_answered_survey(**survey_fields) -> Survey:
     hosting = SectorFactory(slug="hosting", name_en="Hosting", name_de="Hosting")
     consulting = SectorFactory(slug="consulting", name_en="Consulting", name_de="Beratung")
     groups = (
-        ("a", 6, group_a, {"kind": "platform_coop", "state": "Berlin", "legal_form": "eg",
-                          "member_count": 5}, [hosting]),
-        ("b", 5, group_b, {"kind": "cooperative", "state": "Bayern", "legal_form": "ev",
-                          "member_count": 100}, [consulting]),
-        ("c", 2, group_c, {"kind": "initiative", "state": "Hamburg", "legal_form": "",
-                          "member_count": None}, []),
+        (
+            "a",
+            6,
+            group_a,
+            {"kind": "platform_coop", "state": "Berlin", "legal_form": "eg", "member_count": 5},
+            [hosting],
+        ),
+        (
+            "b",
+            5,
+            group_b,
+            {"kind": "cooperative", "state": "Bayern", "legal_form": "ev", "member_count": 100},
+            [consulting],
+        ),
+        (
+            "c",
+            2,
+            group_c,
+            {"kind": "initiative", "state": "Hamburg", "legal_form": "", "member_count": None},
+            [],
+        ),
     )
     for letter, size, values, attributes, sectors in groups:
         for i in range(1, size + 1):
