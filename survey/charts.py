@@ -38,7 +38,8 @@ def format_share(share) -> str:
         return "–"
     if is_hidden(share):
         return share
-    return f"{number_format(share * 100, 1)} %"
+    # number_format cuts decimals off rather than rounding them.
+    return f"{number_format(round(share * 100, 1), 1)} %"
 
 
 def format_number(value, digits: int = 1) -> str:
@@ -46,7 +47,7 @@ def format_number(value, digits: int = 1) -> str:
         return "–"
     if is_hidden(value):
         return value
-    return number_format(value, digits, force_grouping=True)
+    return number_format(round(value, digits), digits, force_grouping=True)
 
 
 @dataclass

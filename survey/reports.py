@@ -837,7 +837,8 @@ def hide_small_cells(
     while changed:
         changed = False
         for total, parts in lines:
-            if total in hidden or total not in cells:
+            # A hidden total gives nothing away; a shown zero total says every part is zero.
+            if total in hidden or total not in cells or cells[total] == 0:
                 continue
             hidden_parts = [part for part in parts if part in hidden]
             if len(hidden_parts) != 1:
