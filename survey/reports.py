@@ -817,6 +817,7 @@ def hide_small_cells(
     lines: Iterable[tuple[Key, Sequence[Key]]] = (),
     forced: Iterable[Key] = (),
     settled: Iterable[Key] = (),
+    prefer_nonzero: bool = False,
 ) -> set[Key]:
     """Return the cells to hide: those resting on 1 to ``min_cell - 1`` organizations, plus
     enough others that no hidden cell can be worked out by subtraction.
@@ -849,7 +850,11 @@ def hide_small_cells(
                     hidden.add(total)
                     changed = True
                 continue
-            # The smallest shown part, a zero included: hiding it loses the least.
+            # The smallest shown part, a zero included: hiding it loses the least. Where a
+            # hidden zero would mislead (a state without organizations on a public map), the
+            # smallest non-zero part is preferred.
+            if prefer_nonzero:
+                candidates = [part for part in candidates if cells[part] > 0] or candidates
             pick = min(candidates, key=lambda part: (cells[part], repr(part)))
             hidden.add(pick)
             changed = True
@@ -1017,7 +1022,7 @@ def needs_by_state(survey: Survey, *, categories: Sequence[str], min_cell: int) 
     cells = {("respondents", state): respondents.get(state, 0) for state in states}
     cells["respondents", None] = sum(respondents.values())
     size_line = [(("respondents", None), [("respondents", state) for state in states])]
-    hidden = hide_small_cells(cells, min_cell=min_cell, lines=size_line)
+    hidden = hide_small_cells(cells, min_cell=min_cell, lines=size_line, prefer_nonzero=True)
     needs = {}
     for code in categories:
         needing = per_state(
@@ -1045,6 +1050,7 @@ def needs_by_state(survey: Survey, *, categories: Sequence[str], min_cell: int) 
             min_cell=min_cell,
             lines=[((code, None), [(code, state) for state in states])],
             forced=[(code, state) for state in states if ("respondents", state) in hidden],
+            prefer_nonzero=True,
         )
         needs[code] = need_cells
     marker = hidden_marker(min_cell)
