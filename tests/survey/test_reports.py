@@ -16,7 +16,7 @@ from tests.factories import (
     SectionFactory,
 )
 
-from .reporting import EXPECTED, answer, build_answered_survey, group_b
+from .reporting import EXPECTED, answer, build_answered_survey, group_b, group_c
 
 pytestmark = pytest.mark.django_db
 
@@ -164,15 +164,7 @@ def test_an_organization_in_two_sectors_counts_in_both(survey):
     organization.sectors.set(Sector.objects.filter(slug__in=["hosting", "consulting"]))
     answer(
         InvitationFactory(survey=survey, organization=organization),
-        {
-            "kind": "coop",
-            "platform": "no",
-            "people": 3,
-            "needs": ["legal"],
-            "usefulness": 3,
-            "obstacles__tax": 3,
-            "obstacles__capital": 3,
-        },
+        group_b(1),
     )
 
     result = result_of(survey, breakdown="sector")
@@ -321,13 +313,7 @@ def test_needs_meet_offers_lists_who_needs_and_who_offers_each_shared_category(s
     answer(
         InvitationFactory(survey=survey, organization=offerer),
         {
-            "kind": "coop",
-            "platform": "no",
-            "people": 3,
-            "needs": ["training"],
-            "usefulness": 3,
-            "obstacles__tax": 3,
-            "obstacles__capital": 3,
+            **group_c(1),
             "offers": ["hosting", "other"],
             "matching-consent": "yes",
         },
@@ -353,15 +339,7 @@ def test_compare_puts_counts_and_shares_of_two_snapshots_side_by_side(survey):
     organization = OrganizationFactory(name="Late eG")
     answer(
         InvitationFactory(survey=survey, organization=organization),
-        {
-            "kind": "association",
-            "platform": "no",
-            "people": 3,
-            "needs": ["legal"],
-            "usefulness": 3,
-            "obstacles__tax": 3,
-            "obstacles__capital": 3,
-        },
+        group_b(1),
     )
     after = result_of(survey)
 
