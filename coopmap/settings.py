@@ -190,6 +190,17 @@ PRIVACY_NOTICE_VERSION = "2026-11-30"
 # CSV is about 5 MB).
 IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
 
+# --- Needs-analysis reports -------------------------------------------------------------------
+# A cell of a report resting on fewer organizations than this is shown as "< k" in everything
+# that may leave the managers' area (exports, the PDF, the public needs-by-state figures).
+REPORT_MIN_CELL = env.int("REPORT_MIN_CELL", default=5)
+# A running report without a sign of life for this long, or queued this long, is failed.
+REPORT_STUCK_MINUTES = env.int("REPORT_STUCK_MINUTES", default=30)
+# A report still queued after this long is sent to the broker again (its message may be lost).
+REPORT_RESEND_MINUTES = env.int("REPORT_RESEND_MINUTES", default=5)
+# Only tests set this: a pause per question while building, to kill a worker midway.
+REPORT_BUILD_DELAY_SECONDS = env.float("REPORT_BUILD_DELAY_SECONDS", default=0.0)
+
 # --- Map --------------------------------------------------------------------------------------
 MAP_TILES_URL = env.str("MAP_TILES_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 MAP_ATTRIBUTION = env.str(

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
+from coopmap.csvsafe import neutralize
 from coopmap.permissions import manager_required
 
 from . import import_services, imports
@@ -234,5 +235,5 @@ def import_rejected_csv(request: HttpRequest, pk: int) -> HttpResponse:
             imports.describe(entry["note"]),
             *(entry["values"].get(column, "") for column in columns),
         ]
-        writer.writerow([imports.spreadsheet_safe(cell) for cell in cells])
+        writer.writerow([neutralize(cell) for cell in cells])
     return response

@@ -1330,14 +1330,3 @@ class DuplicateIndex:
 
 def _different_registers(a: Candidate, b: Candidate) -> bool:
     return bool(a.register_key and b.register_key and a.register_key != b.register_key)
-
-
-# --- Output -----------------------------------------------------------------------------------
-
-
-def spreadsheet_safe(value: Any) -> str:
-    """Return ``value`` as text that a spreadsheet will not run as a formula (CSV injection)."""
-    text = "" if value is None else str(value)
-    if text and text[0] in "=+-@\t\r":
-        return "'" + text
-    return text

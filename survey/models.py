@@ -750,3 +750,152 @@ class AnswerChoice(models.Model):
 
     def __str__(self) -> str:
         return str(self.option)
+
+
+# --- Reports ----------------------------------------------------------------------------------
+
+
+class Report(models.Model):
+    """An aggregated report of a survey's submitted answers, built by a Celery task.
+
+    A report is a snapshot: once done it is never rebuilt or overwritten, so reports of two
+    dates or two waves can be compared. ``parameters_key`` (a hash of breakdown, filters,
+    formats, language and the internal flag) lets the database refuse a second queued or
+    running report with the same parameters; ``fingerprint`` identifies the answers it used.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    class Breakdown(models.TextChoices):
+        NONE = "", _("No breakdown")
+        KIND = "kind", _("Kind of organization")
+        SECTOR = "sector", _("Sector")
+        STATE = "state", _("Federal state")
+        LEGAL_FORM = "legal_form", _("Legal form")
+        SIZE = "size", _("Size (members)")
+
+    IN_FLIGHT = (Status.QUEUED, Status.RUNNING)
+
+    survey = models.ForeignKey(
+        Survey, verbose_name=_("survey"), related_name="reports", on_delete=models.CASCADE
+    )
+    breakdown = models.CharField(
+        _("breakdown"), max_length=16, choices=Breakdown, blank=True, default=Breakdown.NONE
+    )
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
+    formats = models.JSONField(_("formats"), default=list)
+    internal = models.BooleanField(
+        _("internal"),
+        default=False,
+        help_text=_("Exact numbers and the organizations' raw answers, for managers only."),
+    )
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    parameters_key = models.CharField(_("parameters key"), max_length=64, editable=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        related_name="+",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
+    status = models.CharField(_("status"), max_length=8, choices=Status, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    attempts = models.PositiveSmallIntegerField(
+        _("build attempts"), default=0, help_text=_("More than one: a worker died and it rebuilt.")
+    )
+    created_at = models.DateTimeField(_("requested"), default=timezone.now, db_index=True)
+    enqueued_at = models.DateTimeField(_("last sent to the workers"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    fingerprint = models.CharField(
+        _("fingerprint of the answers"), max_length=64, blank=True, editable=False
+    )
+    respondent_count = models.PositiveIntegerField(_("respondents"), null=True, blank=True)
+    result = models.JSONField(_("result"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "parameters_key"],
+                condition=Q(status__in=["queued", "running"]),
+                name="report_one_in_flight_per_parameters",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "running", "done", "failed"]),
+                name="report_status_valid",
+            ),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="report_progress_percent"),
+            models.CheckConstraint(
+                condition=~Q(status="done") | Q(finished_at__isnull=False, result__isnull=False),
+                name="report_done_has_result",
+            ),
+            models.CheckConstraint(
+                condition=Q(breakdown__in=["", "kind", "sector", "state", "legal_form", "size"]),
+                name="report_breakdown_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="report_status_created")]
+
+    def __str__(self) -> str:
+        return f"{self.survey.slug} #{self.pk} ({self.get_breakdown_display()})"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("manage:survey-manage:report", args=[self.survey.slug, self.pk])
+
+    @property
+    def is_in_flight(self) -> bool:
+        return self.status in self.IN_FLIGHT
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == self.Status.DONE
+
+
+def report_file_path(instance: ReportFile, filename: str) -> str:
+    return f"reports/{instance.report.survey.slug}/{instance.report_id}/{filename}"
+
+
+class ReportFile(models.Model):
+    """One export of a report (CSV, XLSX, PDF, JSON), stored under ``MEDIA_ROOT/reports/``."""
+
+    class Kind(models.TextChoices):
+        CSV = "csv", _("CSV, aggregated")
+        ANSWERS_CSV = "answers_csv", _("CSV, each organization's answers")
+        XLSX = "xlsx", _("Excel workbook")
+        PDF = "pdf", _("PDF with charts")
+        JSON = "json", _("JSON")
+
+    report = models.ForeignKey(
+        Report, verbose_name=_("report"), related_name="files", on_delete=models.CASCADE
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind)
+    file = models.FileField(_("file"), upload_to=report_file_path, max_length=255)
+    size = models.PositiveBigIntegerField(_("size in bytes"), default=0)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["report", "kind"]
+        verbose_name = _("report file")
+        verbose_name_plural = _("report files")
+        constraints = [
+            models.UniqueConstraint(fields=["report", "kind"], name="report_file_one_per_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return self.file.name
+
+    @property
+    def filename(self) -> str:
+        return self.file.name.rsplit("/", 1)[-1]

@@ -1,0 +1,257 @@
+"""The files of a report hold exactly the expected figures: CSV, XLSX, JSON and PDF."""
+
+import csv
+import io
+import json
+
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from coopmap.csvsafe import neutralize
+from survey import services
+from survey.exports import write_csv
+from survey.models import ReportFile
+from tests.factories import InvitationFactory, OrganizationFactory
+
+from .reporting import FORMULA, answer, build_answered_survey, group_b
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def survey():
+    return build_answered_survey(title_en="Needs of the network", title_de="Größe der Bedürfnisse")
+
+
+@pytest.fixture
+def build(django_capture_on_commit_callbacks):
+    def build(survey, **parameters):
+        parameters.setdefault("language", "en")
+        with django_capture_on_commit_callbacks(execute=True):
+            report, _created = services.report_request(survey=survey, **parameters)
+        report.refresh_from_db()
+        assert report.status == "done", report.error
+        return report
+
+    return build
+
+
+def path_of(report, kind):
+    return report.files.get(kind=kind).file.path
+
+
+def read_csv(report, kind=ReportFile.Kind.CSV) -> list[dict]:
+    with open(path_of(report, kind), encoding="utf-8-sig", newline="") as file:
+        return list(csv.DictReader(file))
+
+
+def aggregate(rows, question, option, group="(all)", item=""):
+    return next(
+        row
+        for row in rows
+        if (row["question"], row["option"], row["group"], row["item"])
+        == (question, option, group, item)
+    )
+
+
+def pdf_text(report) -> str:
+    reader = PdfReader(path_of(report, ReportFile.Kind.PDF))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+# --- CSV ----------------------------------------------------------------------------------------
+
+
+def test_the_csv_holds_counts_shares_means_and_medians_in_long_format(survey, build):
+    rows = read_csv(build(survey, formats=["csv"]))
+
+    assert list(rows[0]) == [
+        "section", "question", "question_text", "item", "option", "option_label",
+        "group", "group_label", "count", "share", "mean", "median",
+    ]  # fmt: skip
+    coop = aggregate(rows, "kind", "coop")
+    assert (coop["count"], coop["share"], coop["option_label"]) == ("8", "0.6154", "Cooperative")
+    people = aggregate(rows, "people", "(answered)")
+    assert (people["count"], people["mean"], people["median"]) == ("13", "13.6923", "6.0")
+    tax = aggregate(rows, "obstacles", "(answered)", item="tax")
+    assert (tax["count"], tax["mean"], tax["median"]) == ("13", "3.1538", "3.0")
+    assert aggregate(rows, "hosting-detail", "(skipped)")["count"] == "< 5"
+    assert aggregate(rows, "offer", "(skipped)")["count"] == "8"
+
+
+def test_the_csv_hides_small_cells_unless_the_report_is_internal(survey, build):
+    shared = read_csv(build(survey, formats=["csv"]))
+    internal = read_csv(build(survey, formats=["csv"], internal=True))
+
+    assert aggregate(shared, "kind", "association")["count"] == "< 5"
+    assert aggregate(shared, "kind", "association")["share"] == "< 5"
+    assert aggregate(internal, "kind", "association")["count"] == "4"
+    assert aggregate(internal, "kind", "association")["share"] == "0.3077"
+
+
+def test_the_csv_cross_table_has_a_row_per_group(survey, build):
+    rows = read_csv(build(survey, formats=["csv"], breakdown="kind", internal=True))
+
+    coop = {row["group"]: row["count"] for row in rows if row["question"] == "kind"
+            and row["option"] == "coop"}  # fmt: skip
+    assert coop == {"(all)": "8", "platform_coop": "6", "cooperative": "0", "initiative": "2"}
+    means = {row["group"]: row["mean"] for row in rows if row["question"] == "people"
+             and row["option"] == "(answered)"}  # fmt: skip
+    assert means == {"(all)": "13.6923", "platform_coop": "3.5", "cooperative": "30.0",
+                     "initiative": "3.5"}  # fmt: skip
+
+
+def test_each_organizations_answers_are_only_in_internal_reports(survey, build):
+    shared = build(survey, formats=["csv"])
+    internal = build(survey, formats=["csv"], internal=True)
+
+    assert not shared.files.filter(kind=ReportFile.Kind.ANSWERS_CSV).exists()
+    rows = read_csv(internal, ReportFile.Kind.ANSWERS_CSV)
+    a1 = [row for row in rows if row["organization"] == "A1 eG"]
+    assert [row["question"] for row in a1] == [
+        "kind", "platform", "platform-name", "people", "needs", "hosting-detail",
+        "usefulness", "obstacles", "obstacles", "platform-users", "comment", "offer",
+    ]  # fmt: skip
+    needs = next(row for row in a1 if row["question"] == "needs")
+    assert (needs["value"], needs["kind"], needs["sectors"]) == (
+        "hosting|legal",
+        "Platform co-op",
+        "hosting",
+    )
+    b5_kind = next(
+        row for row in rows if row["organization"] == "B5 eG" and row["question"] == "kind"
+    )
+    assert (b5_kind["value"], b5_kind["other_text"]) == ("other", "Genossenschaft in Gründung")
+    assert "Draft eG" not in {row["organization"] for row in rows}
+    assert len({row["organization"] for row in rows}) == 13
+
+
+def test_formula_injection_is_neutralized_in_csv_and_xlsx(survey, build):
+    sneaky = OrganizationFactory(name="Sneaky eG", state="@SUM(1+1)")
+    answer(InvitationFactory(survey=survey, organization=sneaky), group_b(1))
+    report = build(survey, formats=["csv", "xlsx"], breakdown="state", internal=True)
+
+    answers = read_csv(report, ReportFile.Kind.ANSWERS_CSV)
+    comment = next(row for row in answers if row["question"] == "comment")
+    assert comment["value"] == "'" + FORMULA
+    assert {row["state"] for row in answers if row["organization"] == "Sneaky eG"} == {"'@SUM(1+1)"}
+    groups = {row["group"] for row in read_csv(report)}
+    assert "'@SUM(1+1)" in groups
+    assert "@SUM(1+1)" not in groups
+    workbook = load_workbook(path_of(report, ReportFile.Kind.XLSX))
+    values = [cell for row in workbook["Answers"].iter_rows(values_only=True) for cell in row]
+    assert "'" + FORMULA in values
+    assert FORMULA not in values
+    assert not any(isinstance(v, str) and v.startswith(("=", "@", "+")) for v in values)
+
+
+@pytest.mark.parametrize("value", ["=1+1", "+1", "-1", "@A1", "\tx", "\rx"])
+def test_every_formula_prefix_gets_an_apostrophe(value):
+    assert neutralize(value) == "'" + value
+
+
+def test_numbers_and_plain_text_are_written_as_they_are(tmp_path):
+    write_csv([[-5, "Genossenschaft", "a=b"]], ["n", "name", "text"], tmp_path / "x.csv")
+
+    text = (tmp_path / "x.csv").read_text(encoding="utf-8-sig")
+    assert list(csv.reader(io.StringIO(text)))[1] == ["-5", "Genossenschaft", "a=b"]
+
+
+# --- XLSX ---------------------------------------------------------------------------------------
+
+
+def test_the_workbook_has_a_summary_a_sheet_per_section_and_the_answers(survey, build):
+    report = build(survey, formats=["xlsx"], internal=True)
+    workbook = load_workbook(path_of(report, ReportFile.Kind.XLSX))
+
+    assert workbook.sheetnames == [
+        "Summary",
+        "Basics",
+        "Needs",
+        "Platform",
+        "Final words",
+        "Answers",
+    ]
+    summary = list(workbook["Summary"].iter_rows(values_only=True))
+    people_text = survey.sections.get(code="basics").questions.get(code="people").text_en
+    people = next(row for row in summary if row[1] == people_text)
+    assert people[3:8] == (13, 0, 0, 13.6923, 6)
+    basics = list(workbook["Basics"].iter_rows(values_only=True))
+    cooperative = next(row for row in basics if row[0] == "Cooperative")
+    assert cooperative[:3] == ("Cooperative", 8, 0.615385)
+    answers = list(workbook["Answers"].iter_rows(values_only=True))
+    assert len({row[0] for row in answers[1:]}) == 13
+
+
+def test_the_shared_workbook_hides_small_cells_and_has_no_answers_sheet(survey, build):
+    report = build(survey, formats=["xlsx"], breakdown="kind")
+    workbook = load_workbook(path_of(report, ReportFile.Kind.XLSX))
+
+    assert "Answers" not in workbook.sheetnames
+    basics = list(workbook["Basics"].iter_rows(values_only=True))
+    header = next(row for row in basics if row[0] == "Answer")
+    assert header[1:4] == ("All organizations (n)", "All organizations (%)", "Platform co-op (n)")
+    cooperative = next(row for row in basics if row[0] == "Cooperative")
+    assert cooperative[1:] == (8, 0.615385, 6, 1.0, "< 5", "< 5", "< 5", "< 5")
+
+
+# --- JSON ---------------------------------------------------------------------------------------
+
+
+def test_the_json_holds_the_suppressed_result_without_individual_answers(survey, build):
+    report = build(survey, formats=["json"], breakdown="kind")
+    with open(path_of(report, ReportFile.Kind.JSON), encoding="utf-8") as file:
+        data = json.load(file)
+
+    assert data["meta"]["respondents"] == 13
+    assert data["meta"]["suppressed"] is True
+    assert [c["respondents"] for c in data["columns"]] == [13, 6, "< 5", "< 5"]
+    assert data["texts"] == {}
+    people = next(q for s in data["sections"] for q in s["questions"] if q["code"] == "people")
+    assert people["stats"]["median"][:2] == [6.0, 3.5]
+
+
+def test_the_internal_json_holds_exact_figures_and_written_answers(survey, build):
+    report = build(survey, formats=["json"], internal=True)
+    with open(path_of(report, ReportFile.Kind.JSON), encoding="utf-8") as file:
+        data = json.load(file)
+
+    kind = next(q for s in data["sections"] for q in s["questions"] if q["code"] == "kind")
+    assert [row["counts"][0] for row in kind["rows"]] == [8, 4, 1]
+    assert data["texts"]["comment"][0]["text"] == FORMULA
+
+
+# --- PDF ----------------------------------------------------------------------------------------
+
+
+def test_the_pdf_has_the_titles_method_and_numbers(survey, build):
+    text = pdf_text(build(survey, formats=["pdf"]))
+
+    assert "Needs of the network" in text
+    assert "Method" in text
+    assert "fewer than 5" in text
+    assert "Response rate" in text
+    assert "86.7 %" in text  # 13 of 15
+    kind_text = survey.sections.get(code="basics").questions.get(code="kind").text_en
+    assert kind_text in text
+    assert "Answered: 13 · Skipped: 0 · Not asked: 0" in text
+    assert "61.5 %" in text  # coop: 8 of 13
+    assert "Mean: 13.69 · Median: 6.0" in text
+    assert "< 5" in text
+    assert "EU-Server" not in text  # written answers stay out
+
+
+def test_the_pdf_of_an_internal_report_still_hides_small_cells(survey, build):
+    text = pdf_text(build(survey, formats=["pdf"], internal=True, breakdown="kind"))
+
+    assert "Platform co-op" in text
+    assert "< 5" in text
+    assert "30.8 %" not in text  # association 4 of 13: hidden
+
+
+def test_the_pdf_speaks_the_requesters_language_with_umlauts(survey, build):
+    text = pdf_text(build(survey, formats=["pdf"], language="de"))
+
+    assert "Größe der Bedürfnisse" in text
+    assert "61,5 %" in text  # German decimal comma
