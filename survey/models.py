@@ -42,6 +42,18 @@ LOCKED_MESSAGE = _(
 )
 
 
+# Paths of /manage/survey/ that a survey's own pages (/manage/survey/<slug>/) must not shadow.
+RESERVED_SURVEY_SLUGS = frozenset({"reports"})
+
+
+def validate_survey_slug(value: str) -> None:
+    if value in RESERVED_SURVEY_SLUGS:
+        raise ValidationError(
+            _("“%(slug)s” is the address of another page; choose another slug."),
+            params={"slug": value},
+        )
+
+
 class Survey(models.Model):
     """A questionnaire sent to the network's organizations, such as the needs analysis."""
 
@@ -57,7 +69,9 @@ class Survey(models.Model):
         NOT_YET_OPEN = "not_yet_open", _("Not yet open")
         CLOSED = "closed", _("Closed")
 
-    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    slug = models.SlugField(
+        _("slug"), max_length=80, unique=True, validators=[validate_survey_slug]
+    )
     title_de = models.CharField(_("title (German)"), max_length=200)
     title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
     intro_de = models.TextField(_("introduction (German)"), blank=True)

@@ -261,3 +261,14 @@ def test_unanswered_surveys_stay_fully_editable_in_the_admin(admin_client, surve
         reverse("admin:survey_question_change", args=[question(survey, "kind").pk])
     )
     assert 'name="kind"' in page.content.decode()
+
+
+def test_a_survey_cannot_take_the_slug_of_the_reports_page():
+    from django.core.exceptions import ValidationError
+
+    from tests.factories import SurveyFactory
+
+    survey = SurveyFactory.build(slug="reports")
+    with pytest.raises(ValidationError) as error:
+        survey.full_clean()
+    assert "slug" in error.value.message_dict
