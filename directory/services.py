@@ -468,8 +468,8 @@ def _lock_in_status(organization: Organization, status: str) -> Organization:
     locked = Organization.objects.select_for_update().get(pk=organization.pk)
     if locked.status != status:
         raise ModerationError(
-            _("This entry is %(status)s; nothing was changed.")
-            % {"status": locked.get_status_display().lower()}
+            _("The status of this entry is “%(status)s”; nothing was changed.")
+            % {"status": locked.get_status_display()}
         )
     return locked
 

@@ -13,6 +13,7 @@ import dataclasses
 from django import forms
 from django.forms import BoundField
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from .models import MatrixItem, Question, Section
 from .questionnaire import (
@@ -33,7 +34,9 @@ SCALE_CHOICES = [(value, str(value)) for value in range(1, 6)]
 REQUIRED_MESSAGE = _("Please answer this question.")
 MATRIX_REQUIRED_MESSAGE = _("Please rate every item.")
 OTHER_REQUIRED_MESSAGE = _("You chose “%(option)s”: please say what you mean.")
-TOO_MANY_MESSAGE = _("Choose at most %(count)d options.")
+TOO_MANY_MESSAGE = ngettext_lazy(
+    "Choose at most %(count)d option.", "Choose at most %(count)d options.", "count"
+)
 
 
 @dataclasses.dataclass

@@ -214,7 +214,9 @@ def test_approving_twice_changes_nothing_and_says_so(manager_client, settings):
     url = reverse("manage:directory-manage:approve", args=[organization.pk])
     manager_client.post(url)
     response = manager_client.post(url, follow=True)
-    assert "This entry is published; nothing was changed." in response.content.decode()
+    assert (
+        "The status of this entry is “Published”; nothing was changed." in response.content.decode()
+    )
     assert organization.audit_log.filter(action="approved").count() == 1
 
 
