@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
@@ -34,4 +35,26 @@ def privacy(request: HttpRequest) -> HttpResponse:
 
 @manager_required
 def manage_dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "manage/dashboard.html")
+    """Show what waits for the managers: moderation, entries without position, the surveys."""
+    from directory.models import ImportJob, Organization, OrganizationRevision
+    from survey.models import Survey
+
+    organizations = Organization.objects.aggregate(
+        pending=Count("pk", filter=Q(status=Organization.Status.PENDING)),
+        deletion_requests=Count("pk", filter=Q(deletion_requested_at__isnull=False)),
+        published=Count("pk", filter=Q(status=Organization.Status.PUBLISHED)),
+        published_without_position=Count(
+            "pk", filter=Q(status=Organization.Status.PUBLISHED, latitude__isnull=True)
+        ),
+    )
+    context = {
+        "organizations": organizations,
+        "pending_changes": OrganizationRevision.objects.filter(
+            status=OrganizationRevision.Status.PENDING
+        ).count(),
+        "running_imports": ImportJob.objects.filter(status__in=ImportJob.ACTIVE_STATUSES).count(),
+        "surveys": Survey.objects.exclude(status=Survey.Status.DRAFT)
+        .with_response_counts()
+        .order_by("-created_at")[:5],
+    }
+    return render(request, "manage/dashboard.html", context)

@@ -1,5 +1,7 @@
 """The foundation: health check, manager permissions, language switch."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -67,3 +69,30 @@ def test_german_catalogue_is_complete_and_compiled():
     compiled = {(entry.msgctxt, entry.msgid) for entry in polib.mofile(folder / "django.mo")}
     translated = {(entry.msgctxt, entry.msgid) for entry in catalogue.translated_entries()}
     assert translated <= compiled, "run `make messages` to compile the catalogue"
+
+
+def test_manager_overview_counts_what_waits_with_a_constant_number_of_queries(
+    manager_client, django_assert_max_num_queries
+):
+    from directory.models import Organization, OrganizationRevision
+    from tests.factories import OrganizationFactory, SurveyFactory
+
+    OrganizationFactory.create_batch(3)
+    OrganizationFactory(latitude=None, longitude=None)
+    waiting = OrganizationFactory.create_batch(2, status=Organization.Status.PENDING)
+    OrganizationRevision.objects.create(organization=waiting[0], changes={"city": "Potsdam"})
+    SurveyFactory(status="open")
+
+    with django_assert_max_num_queries(8):
+        html = manager_client.get(reverse("manage:dashboard")).content.decode()
+
+    figures = dict(re.findall(r'data-figure="([a-z-]+)">(\d+)<', html))
+    assert figures == {
+        "pending": "2",
+        "changes": "1",
+        "deletions": "0",
+        "published": "4",
+        "without-position": "1",
+        "imports": "0",
+    }
+    assert "0 invited, 0 started, 0 submitted" in html
