@@ -15,7 +15,15 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from . import services
-from .models import ADDRESS_FIELDS, AuditLogEntry, Organization, OrganizationRevision, Sector
+from .models import (
+    ADDRESS_FIELDS,
+    AuditLogEntry,
+    ImportJob,
+    ImportSource,
+    Organization,
+    OrganizationRevision,
+    Sector,
+)
 
 # Written by the geocoder only.
 LOCATION_FIELDS = [
@@ -171,3 +179,44 @@ class OrganizationRevisionAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     list_select_related = ["organization", "decided_by"]
     readonly_fields = [field.name for field in OrganizationRevision._meta.fields]
+
+
+@admin.register(ImportSource)
+class ImportSourceAdmin(admin.ModelAdmin):
+    """Lists that entries were imported from; correct a licence or attribution here."""
+
+    list_display = ["name", "licence", "created_at", "organization_count"]
+    search_fields = ["name", "licence", "attribution"]
+    readonly_fields = ["mapping", "created_at"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ImportSource]:
+        return super().get_queryset(request).annotate(organization_count=Count("organizations"))
+
+    @admin.display(description=_("organizations"), ordering="organization_count")
+    def organization_count(self, source: ImportSource) -> int:
+        return source.organization_count
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    """Imports, read-only: they are run and confirmed in /manage/directory/imports/."""
+
+    list_display = [
+        "original_filename",
+        "source",
+        "status",
+        "created_count",
+        "updated_count",
+        "duplicate_count",
+        "rejected_count",
+        "created_at",
+    ]
+    list_filter = ["status", "source"]
+    list_select_related = ["source"]
+    search_fields = ["original_filename", "source__name"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        return [field.name for field in ImportJob._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

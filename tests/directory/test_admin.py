@@ -126,3 +126,18 @@ def test_staff_outside_the_network_managers_cannot_see_organizations(client):
     client.force_login(UserFactory(username="intern", is_staff=True))
     response = client.get(reverse("admin:directory_organization_changelist"))
     assert response.status_code == 403
+
+
+def test_import_sources_and_jobs_are_listed_in_the_admin(client):
+    from directory.models import ImportSource
+    from tests.factories import UserFactory
+
+    source = ImportSource.objects.create(name="Co-operatives UK", licence="ODC-By 1.0")
+    OrganizationFactory(import_source=source, source_record_id="R1")
+    client.force_login(UserFactory(username="root", is_superuser=True, is_staff=True))
+
+    sources = client.get(reverse("admin:directory_importsource_changelist"))
+    assert sources.status_code == 200
+    assert "Co-operatives UK" in sources.content.decode()
+    assert client.get(reverse("admin:directory_importjob_changelist")).status_code == 200
+    assert client.get(reverse("admin:directory_importjob_add")).status_code == 403
