@@ -52,8 +52,8 @@ format: setup
 # new entries in locale/*/LC_MESSAGES/django.po. The compiled .mo files are committed so that a
 # fresh clone needs no gettext tools.
 messages: setup
-	$(BIN)/python manage.py makemessages --locale de --locale en --ignore ".venv/*" --ignore "var/*"
-	$(BIN)/python manage.py makemessages --locale de --locale en -d djangojs --ignore ".venv/*" --ignore "var/*" --ignore "static/vendor/*"
+	$(BIN)/python manage.py makemessages --locale de --locale en --no-location --ignore ".venv/*" --ignore "var/*"
+	$(BIN)/python manage.py makemessages --locale de --locale en --no-location -d djangojs --ignore ".venv/*" --ignore "var/*" --ignore "static/vendor/*"
 	$(BIN)/python manage.py compilemessages --ignore ".venv/*"
 
 clean:
