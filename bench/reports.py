@@ -16,7 +16,7 @@ from django.db import connection
 from django.utils import timezone
 
 from bench import measure, print_table
-from directory.gazetteer import GERMAN_STATES
+from directory.geo.gazetteer import GERMAN_STATES
 from directory.models import Organization
 from survey import reports, services
 from survey.models import Answer, AnswerChoice, Invitation, Question, Response

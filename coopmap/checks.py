@@ -25,7 +25,7 @@ def check_production_settings(app_configs, **kwargs) -> list[Error]:
 @register()
 def check_geocoder(app_configs, **kwargs) -> list[Error]:
     """Reject a ``GEOCODER`` that names no geocoder, before the first address fails."""
-    from directory.geocoding import check_geocoder_setting
+    from directory.geo.geocoding import check_geocoder_setting
 
     problem = check_geocoder_setting()
     return [Error(problem, id="coopmap.E003")] if problem else []

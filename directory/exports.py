@@ -10,19 +10,18 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import TypeVar
 
 from django.db.models import QuerySet
 from django.urls import reverse
 
 from coopmap.csvsafe import csv_lines
+from coopmap.text import chunked
 
 from .models import Organization, Sector
 
 CHUNK_SIZE = 1000  # rows read from the database at a time
 WRITE_SIZE = 200  # rows sent to the client at a time: fewer, larger writes
 SLUG_PLACEHOLDER = "__slug__"
-T = TypeVar("T")
 
 # Model fields that the exports load and publish, in the order of the CSV columns.
 PUBLIC_FIELDS = (
@@ -159,10 +158,3 @@ def _features(records: Iterable[dict]) -> Iterator[str]:
         feature = {"type": "Feature", "id": record["slug"], "geometry": geometry}
         feature["properties"] = record
         yield ("," if index else "") + json.dumps(feature, ensure_ascii=False)
-
-
-def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    """Yield lists of ``size`` consecutive items (the last one shorter)."""
-    iterator = iter(items)
-    while chunk := list(itertools.islice(iterator, size)):
-        yield chunk

@@ -10,7 +10,7 @@ from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
 from . import spam
-from .duplicates import likely_duplicates
+from .imports.duplicates import likely_duplicates
 from .models import SELF_SERVICE_FIELDS, Organization, Sector
 
 COUNTRY_CHOICES = [

@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from . import import_views, manage_views
+from . import manage_views
+from .imports import views as import_views
 
 app_name = "directory-manage"
 

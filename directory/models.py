@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from coopmap.text import fold
+
 from .querysets import OrganizationQuerySet, SearchDocument
 
 
@@ -289,16 +291,8 @@ class Organization(models.Model):
         return ", ".join(part for part in (self.street, town) if part)
 
 
-UMLAUT_FOLDING = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
-
-
-def fold_text(text: str) -> str:
-    """Return ``text`` lower-cased with German umlauts spelled out (München -> muenchen)."""
-    return text.lower().translate(UMLAUT_FOLDING)
-
-
 def build_search_text(*parts: str) -> str:
-    return fold_text(" ".join(part for part in parts if part))
+    return fold(" ".join(part for part in parts if part), accents=True, punctuation=True)
 
 
 # --- Moderation and self-service --------------------------------------------------------------

@@ -6,12 +6,13 @@ import functools
 import math
 import operator
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connections, models
 from django.utils.translation import gettext
+
+from coopmap.text import fold
 
 TRIGRAM_LENGTH = 3
 # Not shown in lists: long texts, the search index, and the private contact.
@@ -113,9 +114,8 @@ class SearchDocument(SearchVector):
 
 def search_words(query: str) -> list[str]:
     """Split a search query into lower-case, umlaut-folded words of letters and digits."""
-    from .models import fold_text
 
-    return re.findall(r"[^\W_]+", fold_text(unicodedata.normalize("NFC", query)))
+    return re.findall(r"[^\W_]+", fold(query, accents=True, punctuation=True))
 
 
 def prefix_query(word: str) -> SearchQuery:

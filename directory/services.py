@@ -15,15 +15,16 @@ from django.utils.translation import gettext_lazy as _
 
 from coopmap.emails import email_queue
 from coopmap.queue import enqueue_on_commit
+from coopmap.text import fold
 
-from . import geocoding, tokens
+from . import tokens
+from .geo import geocoding
 from .models import (
     ADDRESS_FIELDS,
     AuditLogEntry,
     Organization,
     OrganizationRevision,
     Sector,
-    fold_text,
 )
 
 
@@ -456,7 +457,7 @@ def organizations_delete_unconfirmed(*, older_than: timedelta) -> int:
 
 
 def _unique_slug(name: str) -> str:
-    base = slugify(fold_text(name))[:200] or "organization"
+    base = slugify(fold(name, accents=True, punctuation=True))[:200] or "organization"
     slug, number = base, 1
     while Organization.objects.filter(slug=slug).exists():
         number += 1

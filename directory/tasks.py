@@ -8,7 +8,9 @@ from django.conf import settings
 
 from coopmap.queue import enqueue_on_commit
 
-from . import geocoding, import_services, services
+from . import services
+from .geo import geocoding
+from .imports import services as import_services
 
 GEOCODE_MAX_RETRIES = 8  # with the default 30 s first delay: retries over about two hours
 

@@ -34,6 +34,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from coopmap.csvsafe import neutralize
+from coopmap.text import chunked
 from directory.models import Organization
 
 from .charts import (
@@ -193,11 +194,6 @@ ANSWERS_HEADER = (
 )
 
 
-def _chunks(values: Sequence, size: int) -> Iterator[Sequence]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
 def answer_rows(
     survey: Survey, filters: Mapping[str, Sequence[str]], *, chunk_size: int = 200
 ) -> Iterator[list]:
@@ -217,7 +213,7 @@ def answer_rows(
         .order_by("invitation__organization__name", "pk")
         .values_list("pk", flat=True)
     )
-    for chunk in _chunks(ids, chunk_size):
+    for chunk in chunked(ids, chunk_size):
         responses = Response.objects.filter(pk__in=chunk).select_related("invitation__organization")
         by_id = {response.pk: response for response in responses}
         organizations = [response.invitation.organization_id for response in by_id.values()]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from directory.gazetteer import GERMAN_STATES
+from directory.geo.gazetteer import GERMAN_STATES
 from directory.models import Organization, Sector
 
 from .models import Report, ReportFile, Survey

@@ -60,7 +60,7 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from directory.gazetteer import GERMAN_STATES
+from directory.geo.gazetteer import GERMAN_STATES
 from directory.models import Organization, Sector
 
 from .models import Answer, AnswerChoice, Invitation, Question, Report, Response, Survey
@@ -1049,7 +1049,7 @@ def needs_by_state(survey: Survey, *, categories: Sequence[str], min_cell: int) 
     (and what would give them away by subtraction) are shown as "< k". Organizations abroad or
     without a state form one more row. Each category costs one query.
     """
-    from directory.gazetteer import canonical_state
+    from directory.geo.gazetteer import canonical_state
 
     responses = Response.objects.submitted().for_survey(survey)
     state_of = "invitation__organization__state"

@@ -6,8 +6,8 @@ import pytest
 from geopy.distance import distance
 from geopy.location import Location as GeopyLocation
 
-from directory import gazetteer
-from directory.geocoding import Address, OfflineGeocoder, locate
+from directory.geo import gazetteer
+from directory.geo.geocoding import Address, OfflineGeocoder, locate
 
 MUNICH = (48.1374, 11.5755)
 HAMBURG_FUHLSBUETTEL = (53.63, 10.015)

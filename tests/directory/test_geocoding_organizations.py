@@ -6,7 +6,8 @@ import pytest
 from django.db import transaction
 
 from coopmap.celery import app as celery_app
-from directory import geocoding, services
+from directory import services
+from directory.geo import geocoding
 from directory.models import Organization
 from directory.tasks import _backoff, geocode_organization
 from tests.factories import OrganizationFactory

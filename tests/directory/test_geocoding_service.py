@@ -6,7 +6,7 @@ from dataclasses import replace
 import pytest
 from geopy.distance import distance
 
-from directory.geocoding import (
+from directory.geo.geocoding import (
     OFFLINE_FALLBACK,
     Address,
     GeocoderUnavailableError,

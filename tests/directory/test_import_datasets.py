@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from directory import import_services
+from directory.imports import services as import_services
 from directory.models import ImportJob, ImportSource, Organization
 from tests.directory.datasets import SUSY_MAP, UK_ATTRIBUTION, UK_COOPS, dataset
 

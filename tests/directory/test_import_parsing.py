@@ -7,8 +7,8 @@ from django.utils import translation
 
 from coopmap.csvsafe import neutralize
 from directory import imports
-from directory.import_services import RateLimiter
 from directory.imports import GEOMETRY, ImportFileError, ImportOptions, Record
+from directory.imports.services import RateLimiter
 
 pytestmark = pytest.mark.django_db  # sectors and field lengths come from the models
 

@@ -9,7 +9,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
 
-from directory import geocoding, import_services
+from directory.geo import geocoding
+from directory.imports import services as import_services
 from directory.models import ImportJob, ImportSource, Organization
 from tests.factories import OrganizationFactory, SectorFactory, UserFactory
 

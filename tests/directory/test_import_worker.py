@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from directory import import_services
+from directory.imports import services as import_services
 from directory.models import ImportJob, Organization
 from tests.directory.datasets import UK_COOPS, dataset
 

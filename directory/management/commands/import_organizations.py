@@ -7,9 +7,10 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from directory import import_services, imports
-from directory.import_services import Action
+from directory import imports
 from directory.imports import ImportFileError, ImportOptions
+from directory.imports import services as import_services
+from directory.imports.services import Action
 from directory.models import ImportJob, ImportSource, Organization
 
 SUMMARY_LABELS = {

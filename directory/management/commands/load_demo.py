@@ -19,7 +19,8 @@ from django.core.management.base import BaseCommand
 from django.db import models, transaction
 from django.utils import timezone
 
-from directory import geocoding, services
+from directory import services
+from directory.geo import geocoding
 from directory.models import Organization, Sector
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"

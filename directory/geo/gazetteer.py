@@ -1,13 +1,13 @@
 """The offline gazetteer: German postal codes and places, and European cities, from GeoNames.
 
-The data are the compact files in ``fixtures/gazetteer/`` that ``directory/gazetteer_build.py``
+The data are the compact files in ``fixtures/gazetteer/`` that ``directory/geo/gazetteer_build.py``
 makes from the GeoNames extracts shipped by PyPI packages (GeoNames, CC BY 4.0). Each part is
 read once per process, on the first lookup that needs it: German postal codes in ~0.1 s, German
 places in ~0.3 s (15 MB in all), a European country's cities in well under a second. Every
 lookup after that is a few dictionary accesses.
 
 This module is plain Python (no Django, no geopy) so that the build script can share its name
-folding and state tables; ``directory.geocoding`` puts it behind geopy's ``Geocoder`` interface.
+folding and state tables; ``directory.geo.geocoding`` puts it behind geopy's ``Geocoder`` interface.
 """
 
 from __future__ import annotations
@@ -16,11 +16,12 @@ import gzip
 import re
 import sys
 import threading
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "gazetteer"
+from coopmap.text import fold
+
+DATA_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "gazetteer"
 POSTAL_CODES_FILE = "de_postal_codes.tsv.gz"
 PLACE_FILES = ("de_places.tsv.gz", "europe_cities.tsv.gz")
 ALTERNATE_SEPARATOR = "|"
@@ -93,53 +94,19 @@ GERMAN_STATE_BY_ADMIN1_CODE = {
     "16": "Berlin",
 }
 
-# Letters that Unicode does not decompose into a base letter and a diacritic.
-_SPELLED_OUT = str.maketrans({"ß": "ss", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "ı": "i"})
-_SPELLED_OUT_LIGATURES = str.maketrans({"æ": "ae", "œ": "oe", "þ": "th"})
-_GERMAN_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
-_NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9]+")
-
-
-def _strip_diacritics(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
-
-
-def _squash(text: str) -> str:
-    return _NOT_ALPHANUMERIC.sub(" ", text).strip()
-
-
-def fold_name(name: str) -> str:
-    """Return the lookup key of a place name as typed: "München", "Muenchen" -> "muenchen".
-
-    Lower case, German umlauts spelled out, other diacritics dropped, punctuation as spaces.
-    """
-    text = name.lower()
-    if text.isascii():
-        return _squash(text)  # most names; skip the costly Unicode decomposition
-    text = unicodedata.normalize("NFC", text).translate(_SPELLED_OUT)
-    text = text.translate(_SPELLED_OUT_LIGATURES).translate(_GERMAN_UMLAUTS)
-    return _squash(_strip_diacritics(text))
-
 
 def name_keys(name: str) -> set[str]:
     """Return every key under which a place called ``name`` is found.
 
     Both "muenchen" and "munchen" for "München": people write umlauts either way in ASCII.
     """
-    text = name.lower()
-    if text.isascii():
-        keys = {_squash(text)}
-    else:
-        text = unicodedata.normalize("NFC", text).translate(_SPELLED_OUT)
-        text = text.translate(_SPELLED_OUT_LIGATURES)
-        keys = {fold_name(name), _squash(_strip_diacritics(text))}
+    keys = {fold(name), fold(name, umlauts=False)}
     keys.discard("")
     return keys
 
 
 _STATE_BY_KEY = {
-    fold_name(spelling): state
+    fold(spelling): state
     for state, variants in GERMAN_STATE_VARIANTS.items()
     for spelling in (state, *variants)
 }
@@ -147,7 +114,7 @@ _STATE_BY_KEY = {
 
 def canonical_state(state: str) -> str:
     """Return the German name of a German federal state however it is spelled, else ``""``."""
-    return _STATE_BY_KEY.get(fold_name(state), "") if state else ""
+    return _STATE_BY_KEY.get(fold(state), "") if state else ""
 
 
 def normalize_postal_code(postal_code: str, country: str) -> str:
@@ -221,7 +188,7 @@ class Gazetteer:
         wanted_state = canonical_state(state) if country == "DE" else ""
         keys = _candidate_keys(name)
         if wanted_state:
-            keys.insert(1, fold_name(f"{name} {wanted_state}"))
+            keys.insert(1, fold(f"{name} {wanted_state}"))
         for key in keys:
             places = index.get(key, ())
             found = [
@@ -318,10 +285,10 @@ def _by_population(places: list[Place]) -> Place | tuple[Place, ...]:
 
 
 def _candidate_keys(name: str) -> list[str]:
-    keys = [fold_name(name)]
+    keys = [fold(name)]
     head = re.split(r"[-/,(]", name, maxsplit=1)[0]
-    if head != name and fold_name(head):
-        keys.append(fold_name(head))
+    if head != name and fold(head):
+        keys.append(fold(head))
     return [key for key in keys if key]
 
 

@@ -4,7 +4,7 @@ The rest of the app calls ``locate(address) -> Location | None``. Two geocoders 
 both speaking geopy's ``Geocoder`` interface:
 
 - ``OfflineGeocoder``, the embedded default: the GeoNames gazetteer in ``fixtures/gazetteer/``
-  (see ``directory.gazetteer``). It finds a German postal code (precision "postal_code"), or
+  (see ``directory.geo.gazetteer``). It finds a German postal code (precision "postal_code"), or
   else a town by name in Germany or a city in Europe (precision "city"): "München",
   "Muenchen" and "Munich" are the same place.
 - The geopy service named by the ``GEOCODER`` setting ("nominatim", "photon", …) at
@@ -48,7 +48,9 @@ from geopy.geocoders import Nominatim, get_geocoder_for_service
 from geopy.geocoders.base import Geocoder
 from geopy.location import Location as GeopyLocation
 
-from .gazetteer import Gazetteer, Place, PostalCode, canonical_state, fold_name, get_gazetteer
+from coopmap.text import fold
+
+from .gazetteer import Gazetteer, Place, PostalCode, canonical_state, get_gazetteer
 
 logger = logging.getLogger(__name__)
 
@@ -336,10 +338,10 @@ _MISSING = object()
 def _cache_key(service: str, address: Address) -> str:
     normalized = [
         service,
-        fold_name(address.street),
+        fold(address.street),
         re.sub(r"\s+", "", address.postal_code).upper(),
-        fold_name(address.city),
-        canonical_state(address.state) or fold_name(address.state),
+        fold(address.city),
+        canonical_state(address.state) or fold(address.state),
         (address.country or "").upper(),
     ]
     digest = hashlib.sha256(json.dumps(normalized).encode()).hexdigest()

