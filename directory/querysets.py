@@ -15,6 +15,11 @@ from django.utils.translation import gettext
 from coopmap.text import fold
 
 TRIGRAM_LENGTH = 3
+# A map view's longitudes may lie this far beyond ±180 (a visitor who panned around the world).
+MAX_VIEW_LONGITUDE = 36000
+MAX_BBOX_LENGTH = 200
+# A plain decimal number, with an optional exponent: no "nan", "0x10" or "1_000".
+DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d{1,3})?")
 # Not shown in lists: long texts, the search index, and the private contact.
 LISTING_DEFERRED_FIELDS = (
     "description_de",
@@ -43,22 +48,42 @@ class BoundingBox:
 
     @classmethod
     def parse(cls, value: str) -> BoundingBox:
-        """Parse ``"WEST,SOUTH,EAST,NORTH"``; raise ``ValueError`` with a readable message."""
+        """Parse ``"WEST,SOUTH,EAST,NORTH"``; raise ``ValueError`` with a readable message.
+
+        Longitudes may lie beyond ±180 (Leaflet's frame after panning), up to
+        ``MAX_VIEW_LONGITUDE``: beyond that a float has lost the digits that say where the box
+        is. ``WEST > EAST`` crosses the antimeridian, which only makes sense within -180..180.
+        """
         parts = [part.strip() for part in value.split(",")]
-        try:
-            west, south, east, north = (float(part) for part in parts)
-        except ValueError as error:
+        numbers = len(value) <= MAX_BBOX_LENGTH and all(map(DECIMAL.fullmatch, parts))
+        if len(parts) != 4 or not numbers:
             raise ValueError(
                 gettext(
                     "Give the box as four numbers WEST,SOUTH,EAST,NORTH in degrees "
                     "(e.g. 5.9,47.3,15.0,55.1)."
                 )
-            ) from error
+            )
+        west, south, east, north = (float(part) for part in parts)
         if not all(math.isfinite(number) for number in (west, south, east, north)):
             raise ValueError(gettext("The box needs four finite numbers: WEST,SOUTH,EAST,NORTH."))
         if not (-90 <= south <= north <= 90):
             raise ValueError(
                 gettext("SOUTH and NORTH must lie within -90..90, with SOUTH <= NORTH.")
+            )
+        if not (abs(west) <= MAX_VIEW_LONGITUDE and abs(east) <= MAX_VIEW_LONGITUDE):
+            raise ValueError(
+                gettext(
+                    "WEST and EAST must lie within -%(limit)s..%(limit)s degrees "
+                    "(a hundred turns around the world)."
+                )
+                % {"limit": MAX_VIEW_LONGITUDE}
+            )
+        if west > east and not (-180 <= west <= 180 and -180 <= east <= 180):
+            raise ValueError(
+                gettext(
+                    "A box across the antimeridian (WEST > EAST) needs WEST and EAST within "
+                    "-180..180, e.g. 170,-20,-170,-10."
+                )
             )
         return cls.from_view(west, south, east, north)
 

@@ -273,7 +273,25 @@ def test_a_huge_box_at_high_zoom_is_clustered_coarser_not_cut(client, scattered)
         {"bbox": "nan,47.2,15.1,55.1", "zoom": "6"},
         {"bbox": "5.8,55.1,15.1,47.2", "zoom": "6"},
         {"bbox": "5.8,-95,15.1,55.1", "zoom": "6"},
+        # Longitudes that overflow or lose every digit of precision (once a 500 or a wrong 200).
+        {"bbox": "-1.7976931348623157e308,-90,-1.7976931348623e308,90", "zoom": "0"},
+        {"bbox": "1e308,-90,-1e308,90", "zoom": "0"},
+        {"bbox": "-1e308,-90,1e308,90", "zoom": "3"},
+        {"bbox": "1e15,50,1e15,55", "zoom": "3"},
+        {"bbox": "5.8,47.2,inf,55.1", "zoom": "6"},
+        {"bbox": "5.8,47.2,15.1,-inf", "zoom": "6"},
+        {"bbox": "5.8,47.2,15.1,1e400", "zoom": "6"},
+        # WEST > EAST says "across the antimeridian" only with longitudes within -180..180.
+        {"bbox": "190,-10,170,10", "zoom": "5"},
+        {"bbox": "1000,47,15,55", "zoom": "6"},
+        # Not plain decimal numbers, though Python's float() would take them.
+        {"bbox": "1_000,47,15,55", "zoom": "6"},
+        {"bbox": "0x10,47,15,55", "zoom": "6"},
+        {"bbox": "5.8,47.2,15.1,55.1" + "0" * 300, "zoom": "6"},
         {"bbox": "5.8,47.2,15.1,55.1", "zoom": "-1"},
+        {"bbox": "5.8,47.2,15.1,55.1", "zoom": "1e308"},
+        {"bbox": "5.8,47.2,15.1,55.1", "zoom": "nan"},
+        {"bbox": "5.8,47.2,15.1,55.1", "zoom": "99999999999999999999999"},
         {"bbox": "5.8,47.2,15.1,55.1", "zoom": "23"},
         {"bbox": "5.8,47.2,15.1,55.1", "zoom": "six"},
         {"bbox": "5.8,47.2,15.1,55.1", "zoom": "6", "kind": "bank"},
@@ -296,6 +314,38 @@ def test_bad_input_messages_name_the_problem(client, db):
     assert "WEST,SOUTH,EAST,NORTH" in message({"bbox": "1,2,3", "zoom": 5})
     assert "SOUTH <= NORTH" in message({"bbox": "1,50,3,40", "zoom": 5})
     assert "22" in message({"bbox": "1,40,3,50", "zoom": 40})
+    assert "36000" in message({"bbox": "1e308,-90,-1e308,90", "zoom": 0})
+    assert "antimeridian" in message({"bbox": "190,-10,170,10", "zoom": 5})
+
+
+@pytest.mark.parametrize(
+    ("bbox", "zoom"),
+    [
+        ("-36000,-90,36000,90", 0),
+        ("35990,50,36000,55", 6),
+        ("-180,-90,180,90", 22),
+        ("-180,-90,180,90", 0),
+        ("13.4,52.5,13.4,52.5", 22),
+        ("179.99,-90,-179.99,90", 3),
+        ("-180,0,-180,0", 0),
+        ("5.8,1e-320,15.1,55.1", 6),
+    ],
+)
+def test_extreme_but_valid_boxes_get_an_answer_that_adds_up(client, db, bbox, zoom):
+    OrganizationFactory(latitude=52.5, longitude=13.4)
+    OrganizationFactory(latitude=-90, longitude=-180)
+    OrganizationFactory(latitude=90, longitude=180)
+    OrganizationFactory(latitude=0, longitude=-180)
+    box = BoundingBox.parse(bbox)
+
+    collection = get_map(client, bbox, zoom)
+
+    expected = sum(inside(organization, box) for organization in Organization.objects.all())
+    assert collection["total"] == counted(collection)[0] == expected
+    for feature in collection["features"]:
+        longitude, latitude = feature["geometry"]["coordinates"]
+        assert -90 <= latitude <= 90
+        assert abs(longitude) <= 36000 + 360
 
 
 @pytest.mark.parametrize(("bbox", "zoom"), BOXES)
