@@ -21,6 +21,7 @@ from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Floor
 from django.urls import reverse
 
+from .models import pick_language
 from .querysets import BoundingBox
 
 TILE_PIXELS = 256
@@ -31,6 +32,8 @@ INDIVIDUAL_ZOOM = 14
 MAX_INDIVIDUAL = 1000
 # Up to this many organizations in the box, the response lists them all by name.
 LIST_LIMIT = 100
+# What a marker's popup shows besides the link: name, kind, city and the short description.
+POPUP_FIELDS = ("slug", "name", "kind", "city", "summary_de", "summary_en")
 # A view larger than this (in pixels, either way) is clustered as if zoomed out: this bounds the
 # grid to 64 x 64 cells, whatever box a client sends.
 MAX_VIEW_PIXELS = 4096
@@ -191,7 +194,7 @@ def cell_members(queryset: QuerySet, grid: Grid, cells: list[dict] | None = None
     return list(
         queryset.annotate(cell=grid.cell_expression())
         .order_by("name", "pk")
-        .values("slug", "name", "kind", "latitude", "longitude", "cell")
+        .values(*POPUP_FIELDS, "latitude", "longitude", "cell")
     )
 
 
@@ -248,6 +251,8 @@ def organization_feature(row: dict, box: BoundingBox, profile_url: Callable[[str
             "slug": row["slug"],
             "name": row["name"],
             "kind": row["kind"],
+            "city": row["city"],
+            "summary": pick_language(row["summary_de"], row["summary_en"]),
             "url": profile_url(row["slug"]),
         },
     }

@@ -197,7 +197,14 @@ def test_the_payload_holds_no_private_fields(client, db):
         assert b"Geheim" not in response.content
         assert b"@example.org" not in response.content
         for feature in response.json()["features"]:
-            assert set(feature["properties"]) <= {"slug", "name", "kind", "url"} | {
+            assert set(feature["properties"]) <= {
+                "slug",
+                "name",
+                "kind",
+                "city",
+                "summary",
+                "url",
+            } | {
                 "cluster",
                 "count",
                 "expansion_zoom",
@@ -391,3 +398,24 @@ def test_too_many_organizations_at_high_zoom_stay_clustered(client, db, monkeypa
     assert collection["total"] == 4
     assert any(feature["properties"].get("cluster") for feature in collection["features"])
     assert counted(collection)[0] == 4
+
+
+def test_a_feature_carries_what_its_popup_shows_in_the_visitors_language(client, german_client, db):
+    OrganizationFactory(
+        name="Hostsharing eG",
+        city="Hamburg",
+        latitude=53.55,
+        longitude=9.99,
+        summary_de="Genossenschaftliches Hosting",
+        summary_en="Cooperative hosting",
+    )
+
+    german = get_map(german_client, "-180,-90,180,90", 16)["features"][0]["properties"]
+    english = get_map(client, "-180,-90,180,90", 16)["features"][0]["properties"]
+
+    assert (german["name"], german["city"], german["summary"]) == (
+        "Hostsharing eG",
+        "Hamburg",
+        "Genossenschaftliches Hosting",
+    )
+    assert english["summary"] == "Cooperative hosting"
