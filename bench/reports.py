@@ -1,6 +1,6 @@
 """A needs-analysis report of 500 organizations × the 38 questions of the real questionnaire.
 
-Measured: counting everything a report shows in the database (``survey.reports.gather``, with
+Measured: counting everything a report shows in the database (``aggregation.gather``, with
 ``GROUP BY``), without and with a breakdown by kind; then assembling the result. Baseline of the
 same run: a naive loop in Python over every answer (and every chosen option), counting the same
 figures. The two must agree, which the benchmark checks before timing them.
@@ -18,9 +18,10 @@ from django.utils import timezone
 from bench import measure, print_table
 from directory.geo.gazetteer import GERMAN_STATES
 from directory.models import Organization
-from survey import reports, services
+from survey import services
 from survey.models import Answer, AnswerChoice, Invitation, Question, Response
 from survey.questionnaire import Questionnaire, field_name, item_field_name, other_field_name
+from survey.reporting import aggregation, suppression
 
 ORGANIZATIONS = int(os.environ.get("BENCH_REPORT_ORGANIZATIONS", 500))
 SEED = 20261130
@@ -145,10 +146,10 @@ def naive_counts(survey, breakdown: str) -> dict:
 
 def check_agreement(survey, breakdown: str) -> None:
     """Fail loudly unless the database and the naive loop count the same."""
-    database = reports.gather(survey, filters={}, breakdown=breakdown).counts
+    database = aggregation.gather(survey, filters={}, breakdown=breakdown).counts
     naive = naive_counts(survey, breakdown)
     for (question_id, option_id, group), n in database.options.items():
-        if breakdown and group is reports.ALL:
+        if breakdown and group is aggregation.ALL:
             continue  # the column of all organizations, which the naive loop does not count
         assert naive["counts"][question_id, option_id, group] == n, (
             question_id,
@@ -158,17 +159,17 @@ def check_agreement(survey, breakdown: str) -> None:
             naive["counts"][question_id, option_id, group],
         )
     for key, stats in database.stats.items():
-        if breakdown and key[-1] is reports.ALL:
+        if breakdown and key[-1] is aggregation.ALL:
             continue
         assert abs(naive["means"][key] - float(stats.mean)) < 1e-9, key
 
 
 def count_only(survey, breakdown: str):
     """Count what a report shows (the GROUP BY queries of ``gather`` without the listings)."""
-    responses = reports.submitted_responses(survey, {})
+    responses = aggregation.submitted_responses(survey, {})
     invitations = Invitation.objects.filter(survey=survey)
     kinds = dict(Question.objects.filter(section__survey=survey).values_list("pk", "kind"))
-    return reports.count_answers(
+    return aggregation.count_answers(
         responses, breakdown=breakdown, invitations=invitations, kinds=kinds
     )
 
@@ -195,11 +196,11 @@ def run() -> None:
             ]
         )
     print_table(["breakdown", "GROUP BY in the database", "naive Python loop", "ratio"], rows)
-    gather = measure(lambda: reports.gather(survey, filters={}, breakdown="kind"), repeat=3)
-    gathered = reports.gather(survey, filters={}, breakdown="kind")
-    assembled = measure(lambda: reports.assemble(gathered, min_cell=5), repeat=5)
-    result = reports.assemble(gathered, min_cell=5)
-    suppressed = measure(lambda: reports.suppressed(result), repeat=5)
+    gather = measure(lambda: aggregation.gather(survey, filters={}, breakdown="kind"), repeat=3)
+    gathered = aggregation.gather(survey, filters={}, breakdown="kind")
+    assembled = measure(lambda: aggregation.assemble(gathered, min_cell=5), repeat=5)
+    result = aggregation.assemble(gathered, min_cell=5)
+    suppressed = measure(lambda: suppression.suppressed(result), repeat=5)
     print(
         f"whole report by kind: counting and listing {gather * 1000:.0f} ms (with the written "
         f"answers and the needs-and-offers lists), assembling {assembled * 1000:.0f} ms, "

@@ -10,8 +10,8 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 
-from . import reports
 from .models import Question, Survey
+from .reporting import needs
 
 
 def _survey(request: HttpRequest) -> Survey:
@@ -39,14 +39,14 @@ def _state_label(state: str | None) -> str:
 def needs_by_state_json(request: HttpRequest) -> JsonResponse:
     """Return per federal state how many organizations need each kind of support (or one)."""
     survey = _survey(request)
-    categories = dict(reports.need_categories(survey))
+    categories = dict(needs.need_categories(survey))
     category = request.GET.get("category", "")
     if category and category not in categories:
         return JsonResponse(
             {"error": _("Unknown category."), "categories": list(categories)}, status=400
         )
     codes = [category] if category else list(categories)
-    data = reports.needs_by_state(survey, categories=codes, min_cell=settings.REPORT_MIN_CELL)
+    data = needs.needs_by_state(survey, categories=codes, min_cell=settings.REPORT_MIN_CELL)
     return JsonResponse(
         {
             "survey": {"slug": survey.slug, "title": survey.title},
@@ -62,12 +62,12 @@ def needs_by_state_json(request: HttpRequest) -> JsonResponse:
 def needs_by_state_page(request: HttpRequest) -> HttpResponse:
     """Show, per federal state, how many organizations need one kind of support."""
     survey = _survey(request)
-    categories = reports.need_categories(survey)
+    categories = needs.need_categories(survey)
     labels = dict(categories)
     category = request.GET.get("category") or (categories[0][0] if categories else "")
     if category not in labels:
         raise Http404(_("Unknown category."))
-    data = reports.needs_by_state(survey, categories=[category], min_cell=settings.REPORT_MIN_CELL)
+    data = needs.needs_by_state(survey, categories=[category], min_cell=settings.REPORT_MIN_CELL)
     rows = [
         {
             "label": _state_label(row["state"]),

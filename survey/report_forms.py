@@ -9,8 +9,8 @@ from directory.geo.gazetteer import GERMAN_STATES
 from directory.models import Organization, Sector
 
 from .models import Report, ReportFile, Survey
-from .reports import SIZE_CLASSES, SIZE_UNKNOWN, size_label
-from .services import REPORT_FORMATS
+from .reporting.aggregation import SIZE_CLASSES, SIZE_UNKNOWN, size_label
+from .reporting.services import REPORT_FORMATS
 
 FORMAT_LABELS = {
     "csv": ReportFile.Kind.CSV.label,

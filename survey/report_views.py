@@ -18,11 +18,11 @@ from django.views.decorators.http import require_POST
 
 from coopmap.permissions import manager_required
 
-from . import reports, services
-from .charts import Chart, format_number, format_share, question_chart
-from .exports import report_facts
 from .models import Report, ReportFile, Survey
 from .report_forms import ReportRequestForm
+from .reporting import aggregation, comparison, services, suppression
+from .reporting.charts import Chart, format_number, format_share, question_chart
+from .reporting.exports import report_facts
 
 REPORTS_PER_PAGE = 20
 
@@ -60,7 +60,7 @@ def report_list(request: HttpRequest, slug: str) -> HttpResponse:
         survey.reports.select_related("requested_by").prefetch_related("files"), REPORTS_PER_PAGE
     ).get_page(request.GET.get("page"))
     for report in page:
-        report.filters_label = reports.filters_description(report.filters)
+        report.filters_label = aggregation.filters_description(report.filters)
     return render(
         request, "manage/survey/report_list.html", {"survey": survey, "form": form, "page": page}
     )
@@ -79,7 +79,7 @@ def report_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if not report.is_done:
         return render(request, "manage/survey/report_progress.html", {"report": report})
     exact = request.GET.get("exact") == "1"
-    result = report.result if exact else reports.suppressed(report.result)
+    result = report.result if exact else suppression.suppressed(report.result)
     context = {
         "report": report,
         "survey": report.survey,
@@ -143,13 +143,13 @@ def report_compare(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     exact = request.GET.get("exact") == "1"
     current, before = report.result, earlier.result
     if not exact:
-        current, before = reports.suppressed(current), reports.suppressed(before)
+        current, before = suppression.suppressed(current), suppression.suppressed(before)
     context = {
         "report": report,
         "survey": report.survey,
         "earlier": earlier,
         "exact": exact,
-        "comparisons": _with_share_texts(reports.compare(current, before)),
+        "comparisons": _with_share_texts(comparison.compare(current, before)),
         "respondents": (current["meta"]["respondents"], before["meta"]["respondents"]),
     }
     return render(request, "manage/survey/report_compare.html", context)
@@ -263,8 +263,8 @@ def _sections(result: dict) -> list[dict]:
 
 
 def _with_share_texts(comparisons: list[dict]) -> list[dict]:
-    for comparison in comparisons:
-        for row in comparison["rows"]:
+    for entry in comparisons:
+        for row in entry["rows"]:
             row["share_text"] = format_share(row["share"])
             row["earlier_share_text"] = format_share(row["earlier_share"])
     return comparisons
@@ -275,6 +275,6 @@ def _texts(result: dict) -> list[tuple[str, list[dict]]]:
     texts = result.get("texts") or {}
     return [
         (question["text"], texts[question["code"]])
-        for _section, question in reports.iter_questions(result)
+        for _section, question in aggregation.iter_questions(result)
         if texts.get(question["code"])
     ]

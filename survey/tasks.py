@@ -4,6 +4,7 @@ from celery import shared_task
 from celery.schedules import crontab
 
 from . import services
+from .reporting import services as reporting
 
 PERIODIC_TASKS = {
     # Once a day in the morning (Europe/Berlin); each survey sets how many reminders at most
@@ -36,11 +37,11 @@ def build_report(report_id: int) -> None:
 
     Acknowledged late and rejected on a lost worker (settings), so the message comes back.
     """
-    services.report_build(report_id=report_id)
+    reporting.report_build(report_id=report_id)
 
 
 @shared_task
 def sweep_reports() -> dict:
     """Fail reports stuck past the limit and send again those whose message may be lost."""
-    outcome = services.reports_sweep()
+    outcome = reporting.reports_sweep()
     return {"failed": outcome.failed, "resent": outcome.resent}

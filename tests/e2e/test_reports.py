@@ -9,8 +9,8 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from coopmap.celery import app
-from survey import services
 from survey.models import Report
+from survey.reporting import services
 from survey.tasks import build_report
 from tests.factories import UserFactory
 from tests.survey.reporting import build_answered_survey

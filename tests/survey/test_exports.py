@@ -9,9 +9,9 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from coopmap.csvsafe import neutralize
-from survey import services
-from survey.exports import write_csv
 from survey.models import ReportFile
+from survey.reporting import services
+from survey.reporting.exports import write_csv
 from tests.factories import InvitationFactory, OrganizationFactory
 
 from .reporting import FORMULA, answer, build_answered_survey, group_b

@@ -7,8 +7,8 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from survey import services
 from survey.models import Report, ReportFile
+from survey.reporting import services
 from survey.tasks import build_report, sweep_reports
 from tests.factories import InvitationFactory, OrganizationFactory, UserFactory
 

@@ -5,8 +5,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from survey import services
 from survey.models import Report
+from survey.reporting import services
 from tests.factories import UserFactory
 
 from .reporting import build_answered_survey

@@ -8,8 +8,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from survey import services
 from survey.models import Report
+from survey.reporting import services
 
 from .reporting import build_answered_survey
 

@@ -6,8 +6,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from directory.models import Sector
-from survey import reports
 from survey.models import Question
+from survey.reporting import aggregation, comparison, suppression
 from tests.factories import (
     InvitationFactory,
     OptionFactory,
@@ -28,13 +28,13 @@ def survey():
 
 def result_of(survey, *, breakdown="", filters=None, min_cell=5):
     with translation.override("en"):
-        return reports.report_result(
+        return aggregation.report_result(
             survey, filters=filters or {}, breakdown=breakdown, min_cell=min_cell
         )
 
 
 def question(result, code):
-    return next(q for _section, q in reports.iter_questions(result) if q["code"] == code)
+    return next(q for _section, q in aggregation.iter_questions(result) if q["code"] == code)
 
 
 def counts(result, code, column=0):
@@ -196,7 +196,7 @@ def test_free_texts_are_listed_with_their_organization(survey):
 def test_counting_costs_the_same_few_queries_however_many_organizations(survey):
     def queries() -> int:
         with CaptureQueriesContext(connection) as captured:
-            reports.gather(survey, filters={"kind": ["cooperative"]}, breakdown="sector")
+            aggregation.gather(survey, filters={"kind": ["cooperative"]}, breakdown="sector")
         return len(captured)
 
     before = queries()
@@ -209,17 +209,17 @@ def test_counting_costs_the_same_few_queries_however_many_organizations(survey):
 
 
 def test_the_median_from_counts_is_that_of_percentile_cont():
-    assert reports.median_from_counts([(1, 1), (2, 1)]) == 1.5
-    assert reports.median_from_counts([(3, 2), (1, 1)]) == 3
-    assert reports.median_from_counts([(5, 6), (1, 5), (3, 2)]) == 3
-    assert reports.median_from_counts([]) is None
+    assert aggregation.median_from_counts([(1, 1), (2, 1)]) == 1.5
+    assert aggregation.median_from_counts([(3, 2), (1, 1)]) == 3
+    assert aggregation.median_from_counts([(5, 6), (1, 5), (3, 2)]) == 3
+    assert aggregation.median_from_counts([]) is None
 
 
 # --- Small-cell protection ----------------------------------------------------------------------
 
 
 def test_small_cells_are_hidden_and_large_ones_kept(survey):
-    safe = reports.suppressed(result_of(survey))
+    safe = suppression.suppressed(result_of(survey))
 
     assert counts(safe, "kind") == {"coop": 8, "association": "< 5", "other": "< 5"}
     assert shares(safe, "kind")["association"] == "< 5"
@@ -230,7 +230,7 @@ def test_small_cells_are_hidden_and_large_ones_kept(survey):
 
 
 def test_a_single_hidden_cell_is_protected_by_hiding_another(survey):
-    comment = question(reports.suppressed(result_of(survey)), "comment")
+    comment = question(suppression.suppressed(result_of(survey)), "comment")
 
     # answered 1 + skipped 12 + not asked 0 = 13: with only "1" hidden it could be worked out.
     assert comment["answered"][0] == "< 5"
@@ -239,14 +239,14 @@ def test_a_single_hidden_cell_is_protected_by_hiding_another(survey):
 
 
 def test_means_resting_on_few_organizations_are_hidden(survey):
-    users = question(reports.suppressed(result_of(survey)), "platform-users")
+    users = question(suppression.suppressed(result_of(survey)), "platform-users")
 
     assert users["stats"]["mean"][0] == "< 5"
     assert users["stats"]["median"][0] == "< 5"
 
 
 def test_a_small_group_is_hidden_whole_and_cannot_be_worked_out_from_the_others(survey):
-    safe = reports.suppressed(result_of(survey, breakdown="kind"))
+    safe = suppression.suppressed(result_of(survey, breakdown="kind"))
     initiative = column_of(safe, "initiative")
     coop_row = question(safe, "kind")["rows"][0]
 
@@ -260,7 +260,7 @@ def test_a_small_group_is_hidden_whole_and_cannot_be_worked_out_from_the_others(
 
 
 def test_a_share_is_hidden_when_the_total_it_divides_by_is_hidden(survey):
-    safe = reports.suppressed(result_of(survey, breakdown="kind"))
+    safe = suppression.suppressed(result_of(survey, breakdown="kind"))
     platform = question(safe, "platform")
     cooperative = column_of(safe, "cooperative")
 
@@ -273,7 +273,7 @@ def test_a_share_is_hidden_when_the_total_it_divides_by_is_hidden(survey):
 def test_hide_small_cells_protects_each_line_with_one_hidden_part():
     cells = {"total": 20, "a": 2, "b": 9, "c": 9}
 
-    hidden = reports.hide_small_cells(cells, min_cell=5, lines=[("total", ["a", "b", "c"])])
+    hidden = suppression.hide_small_cells(cells, min_cell=5, lines=[("total", ["a", "b", "c"])])
 
     assert hidden == {"a", "b"}
 
@@ -281,10 +281,10 @@ def test_hide_small_cells_protects_each_line_with_one_hidden_part():
 def test_hide_small_cells_hides_the_total_when_nothing_else_can_be():
     cells = {"total": 7, "a": 3, "b": 4}
 
-    hidden = reports.hide_small_cells(cells, min_cell=5, lines=[("total", ["a", "b"])])
+    hidden = suppression.hide_small_cells(cells, min_cell=5, lines=[("total", ["a", "b"])])
 
     assert hidden == {"a", "b"}
-    hidden = reports.hide_small_cells(
+    hidden = suppression.hide_small_cells(
         {"total": 7, "a": 3, "b": 7}, min_cell=5, lines=[("total", ["a", "b"])], settled=["b"]
     )
     assert hidden == {"a", "total"}
@@ -345,7 +345,7 @@ def test_compare_puts_counts_and_shares_of_two_snapshots_side_by_side(survey):
 
     kind = next(
         c
-        for c in reports.compare(after, before)
+        for c in comparison.compare(after, before)
         if c["question"] == question(after, "kind")["text"]
     )
     association = next(row for row in kind["rows"] if row["label"] == "Association")

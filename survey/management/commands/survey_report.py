@@ -11,8 +11,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from coopmap.celery import app
-from survey import reports, services
 from survey.models import Report, ReportFile, Survey
+from survey.reporting import aggregation, services
 
 KIND_OF_FORMAT = {
     "csv": ReportFile.Kind.CSV,
@@ -34,7 +34,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--by",
             default="",
-            choices=["", *reports.BREAKDOWNS],
+            choices=["", *aggregation.BREAKDOWNS],
             help="break the figures down by this organization attribute",
         )
         parser.add_argument(

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from .models import Question
-from .reports import is_hidden
+from survey.models import Question
+
+from .suppression import is_hidden
 
 Kind = Question.Kind
 

@@ -36,7 +36,10 @@ from openpyxl.styles import Font
 from coopmap.csvsafe import neutralize
 from coopmap.text import chunked
 from directory.models import Organization
+from survey.models import Answer, AnswerChoice, Question, Response, Survey
+from survey.questionnaire import Questionnaire, yes_no_value
 
+from .aggregation import filters_description, iter_questions, submitted_responses
 from .charts import (
     BAR_GAP,
     BAR_HEIGHT,
@@ -46,9 +49,7 @@ from .charts import (
     format_share,
     question_chart,
 )
-from .models import Answer, AnswerChoice, Question, Response, Survey
-from .questionnaire import Questionnaire, yes_no_value
-from .reports import filters_description, is_hidden, iter_questions, submitted_responses
+from .suppression import is_hidden
 
 Kind = Question.Kind
 
