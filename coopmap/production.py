@@ -8,6 +8,7 @@ serving with the development key or running tasks inside web requests.
 from __future__ import annotations
 
 import os
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -57,3 +58,9 @@ def refuse_insecure_production(settings: dict) -> None:
             + "; ".join(problems)
             + ". (For development leave DEBUG unset.)"
         )
+
+
+def origin_of(url: str) -> list[str]:
+    """Return ``[scheme://host]`` of an absolute URL (for a CSP source list), else ``[]``."""
+    parts = urlsplit(url)
+    return [f"{parts.scheme}://{parts.netloc}"] if parts.scheme and parts.netloc else []

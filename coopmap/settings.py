@@ -9,9 +9,10 @@ Setting ``DATABASE_URL``, ``REDIS_URL`` and friends switches to the production s
 from pathlib import Path
 
 import environ
+from csp import constants as csp
 from django.utils.translation import gettext_lazy as _
 
-from coopmap.production import DEVELOPMENT_SECRET_KEY, refuse_insecure_production
+from coopmap.production import DEVELOPMENT_SECRET_KEY, origin_of, refuse_insecure_production
 
 env = environ.Env()
 
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_filters",
+    "csp",
     "leaflet",
     "coopmap",
     "directory",
@@ -54,6 +56,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -61,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "coopmap.middleware.SecurityHeadersMiddleware",
+    "coopmap.site.RequestSiteURLMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -80,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "coopmap.context_processors.site",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -285,6 +290,23 @@ PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
     "microphone=(), payment=(), usb=(), interest-cohort=()"
 )
+# Content-Security-Policy (django-csp): scripts, styles, fonts and data only from this site;
+# an inline <script> runs only with the page's nonce: nonce="{{ request.csp_nonce }}" (or
+# {{ CSP_NONCE }}). Map tiles may come from MAP_TILES_URL's host.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF, csp.NONCE],
+        "style-src": [csp.SELF],
+        "img-src": [csp.SELF, "data:", *origin_of(MAP_TILES_URL)],
+        "font-src": [csp.SELF],
+        "connect-src": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.SELF],
+        "form-action": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+    },
+}
 # Request bodies above this size are refused with 413 before they are read: no public form
 # needs more. Logged-in managers may send twice an import file's limit (IMPORT_MAX_UPLOAD_BYTES)
 # and get a clear message about the size. The reverse proxy caps bodies, too.

@@ -5,7 +5,6 @@ Individual answers are shown here and nowhere else outside the admin.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q, QuerySet
@@ -16,6 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from coopmap.permissions import manager_required
+from coopmap.site import site_url
 from directory.models import Organization
 
 from . import services
@@ -167,6 +167,6 @@ def response_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "invitation": invitation,
         "response": response,
         "sheet": questionnaire.display(questionnaire.values_of(response)),
-        "link": settings.SITE_URL + invitation_url_path(invitation),
+        "link": site_url() + invitation_url_path(invitation),
     }
     return render(request, "manage/survey/response_detail.html", context)

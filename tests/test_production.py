@@ -345,3 +345,31 @@ def test_gunicorn_access_log_has_no_tokens(tmp_path):
 
 def test_the_dockerfile_runs_gunicorn_with_the_redacting_logger():
     assert "coopmap.access_log.RedactingGunicornLogger" in (ROOT / "Dockerfile").read_text()
+
+
+# --- Content-Security-Policy -------------------------------------------------------------------
+
+
+def test_pages_carry_a_content_security_policy_with_a_fresh_nonce(client, db):
+    first = client.get("/")
+    policy = first["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";") if part.strip())
+    assert directives["default-src"] == "'self'"
+    assert "'unsafe-inline'" not in policy
+    assert "'unsafe-eval'" not in policy
+    assert directives["object-src"] == "'none'"
+    assert directives["frame-ancestors"] == "'none'"
+    nonce = directives["script-src"].split("'nonce-")[1].split("'")[0]
+    assert nonce != client.get("/")["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
+
+
+def test_every_inline_script_of_the_map_page_carries_the_nonce(client, db):
+    import re
+
+    response = client.get("/")
+    nonce = response["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
+    page = response.content.decode()
+    scripts = re.findall(r"<script\b([^>]*)>", page)
+    inline = [attrs for attrs in scripts if "src=" not in attrs and "application/json" not in attrs]
+    for attrs in inline:
+        assert f'nonce="{nonce}"' in attrs, attrs
