@@ -28,7 +28,7 @@ ORGANIZATIONS_PER_PAGE = 50
 
 @manager_required
 def survey_list(request: HttpRequest) -> HttpResponse:
-    surveys = Survey.objects.with_response_counts().order_by("-created_at")
+    surveys = Survey.objects.with_participation().order_by("-created_at")
     return render(request, "manage/survey/survey_list.html", {"surveys": surveys})
 
 
@@ -61,7 +61,7 @@ def _organizations(survey: Survey, participation: str) -> QuerySet[Organization]
 @manager_required
 def survey_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """Show the response rate and where every organization stands."""
-    survey = get_object_or_404(Survey.objects.with_response_counts(), slug=slug)
+    survey = get_object_or_404(Survey.objects.with_participation(), slug=slug)
     participation = request.GET.get("participation", "")
     if participation not in Participation.values:
         participation = ""
