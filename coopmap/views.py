@@ -54,7 +54,7 @@ def manage_dashboard(request: HttpRequest) -> HttpResponse:
         ).count(),
         "running_imports": ImportJob.objects.filter(status__in=ImportJob.ACTIVE_STATUSES).count(),
         "surveys": Survey.objects.exclude(status=Survey.Status.DRAFT)
-        .with_participation()
+        .with_response_counts()
         .order_by("-created_at")[:5],
     }
     return render(request, "manage/dashboard.html", context)

@@ -73,7 +73,15 @@ class SectorAdmin(admin.ModelAdmin):
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "legal_form", "city", "state", "status", "geocode_status"]
+    list_display = [
+        "listed_name",
+        "kind",
+        "legal_form",
+        "city",
+        "state",
+        "status",
+        "geocode_status",
+    ]
     list_filter = ["status", "kind", "legal_form", "sectors", "country", "state", "geocode_status"]
     search_fields = ["name", "slug", "city", "postal_code", "website", "contact_email"]
     list_per_page = 50
@@ -115,6 +123,11 @@ class OrganizationAdmin(admin.ModelAdmin):
             {"fields": ["status", "published_at", "created_at", "updated_at"]},
         ),
     ]
+
+    @admin.display(description=_("name"), ordering="sort_name")
+    def listed_name(self, organization: Organization) -> str:
+        """Show the name; sort by it case- and accent-insensitively ("Ärzte" by "arzte")."""
+        return organization.name
 
     def save_model(self, request: HttpRequest, obj: Organization, form, change: bool) -> None:
         super().save_model(request, obj, form, change)

@@ -1,7 +1,6 @@
 """The directory's data: organizations of the cooperative digital economy and their sectors."""
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchVectorField
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -11,9 +10,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from coopmap.text import fold
-
-from .querysets import OrganizationQuerySet, SearchDocument
+from .querysets import OrganizationQuerySet
+from .search import search_fold, stored_search_text
 
 
 def pick_language(german: str, english: str) -> str:
@@ -21,6 +19,9 @@ def pick_language(german: str, english: str) -> str:
     if (get_language() or "de").startswith("en"):
         return english or german
     return german or english
+
+
+SORT_NAME_LENGTH = 200
 
 
 class Sector(models.Model):
@@ -150,12 +151,12 @@ class Organization(models.Model):
     status = models.CharField(
         _("publication status"), max_length=16, choices=Status, default=Status.PENDING
     )
-    # Lower-case, umlaut-folded name, city and descriptions: the portable search index
-    # (PostgreSQL adds full-text search on top of it; see querysets.py).
+    # The name, postal code, place and descriptions folded for search (directory/search.py):
+    # the portable search index (PostgreSQL adds full-text search on top of it).
     search_text = models.TextField(editable=False, blank=True, default="")
-    # Its German full-text vector, computed by PostgreSQL (NULL on SQLite), GIN-indexed.
-    search_vector = models.GeneratedField(
-        expression=SearchDocument(), output_field=SearchVectorField(), db_persist=True
+    # The name folded alike: sorts case- and accent-insensitively, and finds name matches.
+    sort_name = models.CharField(
+        editable=False, max_length=SORT_NAME_LENGTH, blank=True, default=""
     )
 
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
@@ -188,7 +189,7 @@ class Organization(models.Model):
     objects = OrganizationQuerySet.as_manager()
 
     class Meta:
-        ordering = ["name"]
+        ordering = ["sort_name", "pk"]
         verbose_name = _("organization")
         verbose_name_plural = _("organizations")
         indexes = [
@@ -197,7 +198,11 @@ class Organization(models.Model):
             models.Index(
                 fields=["status", "kind", "latitude", "longitude"], name="org_status_kind_position"
             ),
-            models.Index(fields=["status", "name"], name="org_status_name"),
+            # The list in name order (also filtered by state), newest first, and the place choices.
+            models.Index(fields=["status", "sort_name", "id"], name="org_status_sort_name"),
+            models.Index(fields=["status", "state", "sort_name"], name="org_status_state_name"),
+            models.Index(fields=["status", "-published_at", "-id"], name="org_status_newest"),
+            models.Index(fields=["status", "country", "state"], name="org_status_place"),
             # Duplicate search of imports: entries near a position, whatever their status.
             models.Index(fields=["latitude", "longitude"], name="org_position"),
         ]
@@ -243,21 +248,28 @@ class Organization(models.Model):
         return self.name
 
     def save(self, *args, **kwargs) -> None:
-        self.search_text = build_search_text(
+        self.update_search_fields()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, *SEARCH_FIELDS}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("directory:detail", kwargs={"slug": self.slug})
+
+    def update_search_fields(self) -> None:
+        """Fold the texts that search and sorting read (``save()`` does; ``bulk_create`` not)."""
+        self.search_text = stored_search_text(
             self.name,
+            self.postal_code,
             self.city,
+            self.state,
             self.summary_de,
             self.summary_en,
             self.description_de,
             self.description_en,
         )
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, "search_text"}
-        super().save(*args, **kwargs)
-
-    def get_absolute_url(self) -> str:
-        return reverse("directory:detail", kwargs={"slug": self.slug})
+        self.sort_name = search_fold(self.name)[:SORT_NAME_LENGTH]
 
     @property
     def is_published(self) -> bool:
@@ -291,8 +303,8 @@ class Organization(models.Model):
         return ", ".join(part for part in (self.street, town) if part)
 
 
-def build_search_text(*parts: str) -> str:
-    return fold(" ".join(part for part in parts if part), accents=True, punctuation=True)
+# Stored by ``Organization.update_search_fields`` and read by ``OrganizationQuerySet.search``.
+SEARCH_FIELDS = ("search_text", "sort_name")
 
 
 # --- Moderation and self-service --------------------------------------------------------------

@@ -8,13 +8,13 @@ import operator
 import re
 from dataclasses import dataclass
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-from django.db import connections, models
+from django.db import models
+from django.db.models.functions import Sqrt
+from django.utils import translation
 from django.utils.translation import gettext
 
-from coopmap.text import fold
+from .search import ParsedQuery, SearchWord, parse_query, search_fold
 
-TRIGRAM_LENGTH = 3
 # A map view's longitudes may lie this far beyond ±180 (a visitor who panned around the world).
 MAX_VIEW_LONGITUDE = 36000
 MAX_BBOX_LENGTH = 200
@@ -25,7 +25,6 @@ LISTING_DEFERRED_FIELDS = (
     "description_de",
     "description_en",
     "search_text",
-    "search_vector",
     "contact_name",
     "contact_email",
 )
@@ -123,30 +122,30 @@ class BoundingBox:
         return longitude + 360 * math.ceil((self.view_west - longitude) / 360)
 
 
-class SearchDocument(SearchVector):
-    """Compute the German full-text vector of an organization's ``search_text``.
+@dataclass(frozen=True)
+class Nearby:
+    """A circle around a place: "within ``km`` km of ``label``"."""
 
-    It is the expression of ``Organization.search_vector``, a column that PostgreSQL stores and
-    indexes (migration 0003). SQLite has no full-text vector and stores NULL instead.
-    """
+    label: str
+    latitude: float
+    longitude: float
+    km: float
 
-    def __init__(self) -> None:
-        super().__init__("search_text", config="german")
+    def box(self) -> tuple[float, float, float, float]:
+        """Return the south, west, north and east edges of a box around the circle."""
+        latitude_span = self.km / KM_PER_DEGREE
+        longitude_span = self.km / (
+            KM_PER_DEGREE * max(math.cos(math.radians(self.latitude)), 0.01)
+        )
+        return (
+            max(self.latitude - latitude_span, -90.0),
+            max(self.longitude - longitude_span, -180.0),
+            min(self.latitude + latitude_span, 90.0),
+            min(self.longitude + longitude_span, 180.0),
+        )
 
-    def as_sqlite(self, compiler, connection, **extra_context):
-        return "NULL", []
 
-
-def search_words(query: str) -> list[str]:
-    """Split a search query into lower-case, umlaut-folded words of letters and digits."""
-
-    return re.findall(r"[^\W_]+", fold(query, accents=True, punctuation=True))
-
-
-def prefix_query(word: str) -> SearchQuery:
-    """Return a German full-text query for the words that start like ``word`` once stemmed."""
-    # ``word`` holds letters and digits only (see search_words): no tsquery operator slips in.
-    return SearchQuery(f"{word}:*", config="german", search_type="raw")
+KM_PER_DEGREE = 111.2  # of latitude; of longitude times the cosine of the latitude
 
 
 class OrganizationQuerySet(models.QuerySet):
@@ -166,47 +165,135 @@ class OrganizationQuerySet(models.QuerySet):
             models.Q(longitude__gte=box.west) | models.Q(longitude__lte=box.east)
         )
 
-    def search(self, query: str) -> OrganizationQuerySet:
-        """Return entries matching every word of ``query`` in name, city or descriptions.
+    def search(self, query: str | ParsedQuery) -> OrganizationQuerySet:
+        """Return entries matching every word of ``query``.
 
-        Words are compared umlaut-folded on both sides ("München", "Muenchen" and "MÜNCHEN" all
-        become "muenchen"), so either spelling finds the other, and match as substrings
-        ("genossenschaft" finds "Mitarbeitergenossenschaft"). On PostgreSQL a word also matches
-        by German full-text search on stemmed prefixes, so "Genossenschaften" finds
-        "Genossenschaft"; GIN indexes serve both conditions (migration 0003).
+        A word matches the folded name, postal code, place, state or descriptions (its stem as
+        a substring: "Genossenschaften" finds "Mitarbeitergenossenschaft"; "Saarbrucken",
+        "Saarbruecken" and "Saarbrücken" find each other), or the name of a sector (German or
+        English), legal form or kind. The same on every database (see directory/search.py);
+        on PostgreSQL a trigram index serves the substring matches (migration 0004).
         """
-        words = search_words(query)
-        if not words:
+        parsed = query if isinstance(query, ParsedQuery) else parse_query(query)
+        if not parsed:
             return self
-        if connections[self.db].vendor != "postgresql":
-            return self.filter(
-                functools.reduce(
-                    operator.and_, (models.Q(search_text__contains=word) for word in words)
-                )
+        sectors = sector_names(self.db)
+        return self.filter(*(self._word_matches(word, sectors) for word in parsed.words))
+
+    def _word_matches(self, word: SearchWord, sectors: list[tuple[int, str]]) -> models.Q:
+        matches = models.Q(search_text__contains=word.pattern)
+        labels = choice_labels()
+        for field_name in ("kind", "legal_form"):
+            values = [value for value, label in labels[field_name] if word.matches(label)]
+            if values:
+                matches |= models.Q(**{f"{field_name}__in": values})
+        matching_sectors = [pk for pk, name in sectors if word.matches(name)]
+        if matching_sectors:
+            memberships = self.model.sectors.through.objects.filter(sector__in=matching_sectors)
+            matches |= models.Q(pk__in=memberships.values("organization_id"))
+        return matches
+
+    def near(self, nearby: Nearby) -> OrganizationQuerySet:
+        """Return entries within ``nearby.km`` of its place, with their ``distance`` in km.
+
+        Distances are those of a flat map around the place (accurate to well under 1 % at a few
+        hundred kilometres); the box around the circle lets the position index narrow it down.
+        """
+        south, west, north, east = nearby.box()
+        east_west = models.Value(KM_PER_DEGREE * math.cos(math.radians(nearby.latitude)))
+        north_south = (models.F("latitude") - nearby.latitude) * KM_PER_DEGREE
+        east_west = (models.F("longitude") - nearby.longitude) * east_west
+        return (
+            self.filter(
+                latitude__gte=south,
+                latitude__lte=north,
+                longitude__gte=west,
+                longitude__lte=east,
             )
-        matches = models.Q()
-        for word in words:
-            word_matches = models.Q(search_vector=prefix_query(word))
-            # A trigram index cannot narrow down words shorter than three letters; the
-            # full-text index finds those ("eG", "IT") as words.
-            if len(word) >= TRIGRAM_LENGTH:
-                word_matches |= models.Q(search_text__contains=word)
-            matches &= word_matches
-        return self.filter(matches)
-
-    def order_by_relevance(self, query: str) -> OrganizationQuerySet:
-        """Order entries by how well their words match ``query``, best first, then by name.
-
-        Only PostgreSQL ranks; elsewhere the order stays as it was.
-        """
-        words = search_words(query)
-        if not words or connections[self.db].vendor != "postgresql":
-            return self
-        ranking = functools.reduce(operator.or_, (prefix_query(word) for word in words))
-        return self.annotate(relevance=SearchRank(models.F("search_vector"), ranking)).order_by(
-            "-relevance", "name"
+            .alias(distance_squared=north_south * north_south + east_west * east_west)
+            .filter(distance_squared__lte=nearby.km * nearby.km)
+            .annotate(distance=Sqrt("distance_squared"))
         )
+
+    def name_hits(self, parsed: ParsedQuery) -> OrganizationQuerySet:
+        """Annotate ``name_hits``: how many words of ``parsed`` the name holds."""
+        hits = [
+            models.Case(models.When(name_contains(word), then=1), default=0)
+            for word in parsed.words
+        ]
+        return self.annotate(
+            name_hits=functools.reduce(operator.add, hits, models.Value(0))
+            if hits
+            else models.Value(0)
+        )
+
+    def by_relevance(self, parsed: ParsedQuery, *, limit: int) -> OrganizationQuerySet:
+        """Return up to about ``limit`` matches, entries whose name matches first, then by name.
+
+        Ranking every match of a common word would read most of the table: ranked are the
+        first ``limit`` matches found, and as many whose name matches (so that those come
+        first however many there are). Two queries of at most ``limit`` ids each.
+        """
+        matches = self.order_by()
+        ids = list(matches.values_list("pk", flat=True)[: limit + 1])
+        if len(ids) > limit and parsed:
+            name_matches = matches.filter(
+                functools.reduce(operator.or_, (name_contains(word) for word in parsed.words))
+            )
+            ids = list(name_matches.values_list("pk", flat=True)[:limit]) + ids
+        return (
+            self.model.objects.filter(pk__in=set(ids))
+            .name_hits(parsed)
+            .order_by("-name_hits", "sort_name", "pk")
+        )
+
+    def newest_first(self) -> OrganizationQuerySet:
+        return self.order_by("-published_at", "-pk")
 
     def for_listing(self) -> OrganizationQuerySet:
         """Load what list pages show: sectors prefetched (O(1) queries), long texts left out."""
         return self.prefetch_related("sectors").defer(*LISTING_DEFERRED_FIELDS)
+
+
+def name_contains(word: SearchWord) -> models.Q:
+    """Return the condition that the folded name holds ``word`` (a short word as a whole)."""
+    if not word.whole_word:
+        return models.Q(sort_name__contains=word.stem)
+    return (
+        models.Q(sort_name=word.stem)
+        | models.Q(sort_name__startswith=f"{word.stem} ")
+        | models.Q(sort_name__endswith=f" {word.stem}")
+        | models.Q(sort_name__contains=f" {word.stem} ")
+    )
+
+
+@functools.cache
+def choice_labels() -> dict[str, list[tuple[str, str]]]:
+    """Return the folded German and English labels of the kinds and legal forms."""
+    from .models import Organization
+
+    labels: dict[str, list[tuple[str, str]]] = {}
+    for field_name, choices in (
+        ("kind", Organization.Kind.choices),
+        ("legal_form", Organization.LegalForm.choices),
+    ):
+        labels[field_name] = []
+        for value, label in choices:
+            if not value:
+                continue
+            for language in ("de", "en"):
+                with translation.override(language):
+                    labels[field_name].append((value, search_fold(str(label))))
+    return labels
+
+
+def sector_names(using: str) -> list[tuple[int, str]]:
+    """Return each sector's id with its folded names (German, English, slug) in one text."""
+    from .models import Sector
+
+    return [
+        (pk, search_fold(f"{name_de} {name_en} {slug}"))
+        for pk, name_de, name_en, slug in Sector.objects.using(using).values_list(
+            "pk", "name_de", "name_en", "slug"
+        )
+    ]

@@ -19,7 +19,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coopmap.emails import email_queue
-from coopmap.site import site_url
 from directory.models import Organization
 
 from .models import (
@@ -117,7 +116,7 @@ def invitation_send(
             "organization": organization,
             "contact_name": organization.contact_name,
             "survey": survey,
-            "url": site_url() + invitation_url_path(invitation),
+            "url": settings.SITE_URL + invitation_url_path(invitation),
             "closes_at": survey.closes_at,
             "started": Response.objects.filter(invitation=invitation).exists(),
         },
@@ -155,7 +154,9 @@ def survey_invite_all(*, survey: Survey) -> InviteOutcome:
     _check_invitable(survey)
     outcome = InviteOutcome()
     uninvited = (
-        Organization.objects.published().exclude(survey_invitations__survey=survey).order_by("name")
+        Organization.objects.published()
+        .exclude(survey_invitations__survey=survey)
+        .order_by("sort_name", "pk")
     )
     for organization in uninvited:
         if not organization.contact_email:
@@ -165,7 +166,9 @@ def survey_invite_all(*, survey: Survey) -> InviteOutcome:
         if created:
             outcome.created.append(invitation)
     unsent = survey.invitations.filter(last_sent_at__isnull=True).reachable()
-    for invitation in unsent.select_related("organization").order_by("organization__name"):
+    for invitation in unsent.select_related("organization").order_by(
+        "organization__sort_name", "pk"
+    ):
         # Another run may have e-mailed it meanwhile: check again under the row lock.
         locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if locked.last_sent_at is None:

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from coopmap.queue import enqueue_on_commit
 from coopmap.text import chunked
 from directory import imports
-from directory.models import ImportJob, ImportSource, Organization, Sector, build_search_text
+from directory.models import ImportJob, ImportSource, Organization, Sector
 from directory.services import organization_geocode
 
 from .cleaning import Row
@@ -772,7 +772,7 @@ def _new_organization(job: ImportJob, outcome: Outcome, now) -> Organization:
     else:
         organization.geocode_status = Organization.GeocodeStatus.NO_ADDRESS
     # bulk_create skips save(), which keeps the search text in step.
-    organization.search_text = _search_text(organization)
+    organization.update_search_fields()
     organization.import_checksum = organization_checksum(
         organization, [sector.slug for sector in outcome.sectors or []]
     )
@@ -801,17 +801,6 @@ def _apply_update(job: ImportJob, outcome: Outcome, now) -> None:
             "imported_at",
             "import_checksum",
         ]
-    )
-
-
-def _search_text(organization: Organization) -> str:
-    return build_search_text(
-        organization.name,
-        organization.city,
-        organization.summary_de,
-        organization.summary_en,
-        organization.description_de,
-        organization.description_en,
     )
 
 

@@ -110,7 +110,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["mapping_form"] = _mapping_form(job)
         context["confirm_form"] = ImportConfirmForm()
     if job.status == ImportJob.Status.DONE:
-        follow_up = job.organizations.filter(latitude__isnull=True).order_by("name")
+        follow_up = job.organizations.filter(latitude__isnull=True).order_by("sort_name", "pk")
         context["follow_up"] = Paginator(follow_up, 50).get_page(request.GET.get("follow_up_page"))
     return render(request, "manage/directory/import_detail.html", context)
 

@@ -10,11 +10,19 @@ writable meanwhile.
 import django.contrib.postgres.search
 from django.db import migrations, models
 
-import directory.querysets
-
 TABLE = "directory_organization"
 FULL_TEXT_INDEX = "org_search_fulltext"
 TRIGRAM_INDEX = "org_search_trigram"
+
+
+class SearchDocument(django.contrib.postgres.search.SearchVector):
+    """The German full-text vector of ``search_text`` (NULL on SQLite); dropped in 0008."""
+
+    def __init__(self) -> None:
+        super().__init__("search_text", config="german")
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return "NULL", []
 
 
 def create_indexes(apps, schema_editor):
@@ -51,7 +59,7 @@ class Migration(migrations.Migration):
             name="search_vector",
             field=models.GeneratedField(
                 db_persist=True,
-                expression=directory.querysets.SearchDocument(),
+                expression=SearchDocument(),
                 output_field=django.contrib.postgres.search.SearchVectorField(),
             ),
         ),

@@ -211,7 +211,7 @@ def answer_rows(
     kinds = dict(Organization.Kind.choices)
     ids = list(
         submitted_responses(survey, filters)
-        .order_by("invitation__organization__name", "pk")
+        .order_by("invitation__organization__sort_name", "pk")
         .values_list("pk", flat=True)
     )
     for chunk in chunked(ids, chunk_size):

@@ -141,3 +141,13 @@ def test_import_sources_and_jobs_are_listed_in_the_admin(client):
     assert "Co-operatives UK" in sources.content.decode()
     assert client.get(reverse("admin:directory_importjob_changelist")).status_code == 200
     assert client.get(reverse("admin:directory_importjob_add")).status_code == 403
+
+
+def test_changelist_sorts_names_regardless_of_case_and_accents(admin_client):
+    for name in ("UX Kollektiv", "h3-o eG", "Ärztekammer", "iteratec eG"):
+        OrganizationFactory(name=name)
+    changelist = reverse("admin:directory_organization_changelist")
+    for params in ({}, {"o": "1"}):
+        response = admin_client.get(changelist, params)
+        names = [organization.name for organization in response.context["cl"].result_list]
+        assert names == ["Ärztekammer", "h3-o eG", "iteratec eG", "UX Kollektiv"]

@@ -8,8 +8,9 @@ from tests.factories import OrganizationFactory, SectorFactory
 
 pytestmark = pytest.mark.django_db
 
-# Session-less visitor: count, page, sectors of the page, sector and state and country choices.
-LIST_QUERIES = 6
+# Session-less visitor: count, page, sectors of the page, sector and state and country choices;
+# a search adds the sectors it looks into and the ids of the matches it ranks.
+LIST_QUERIES = 8
 
 
 def test_each_entry_shows_name_kind_legal_form_city_sectors_and_summary(client):

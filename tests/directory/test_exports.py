@@ -110,11 +110,19 @@ def test_exports_apply_the_lists_filters(client, name):
     OrganizationFactory(name="Freunde e.V.", kind=Organization.Kind.SUPPORTER, city="München")
     _, by_kind = download(client, name, kind="supporter")
     _, by_search = download(client, name, q="Muenchen")
-    _, by_nonsense = download(client, name, kind="bank")
     for content in (by_kind, by_search):
         assert b"Freunde e.V." in content
         assert b"Plattform eG" not in content
-    assert b"eG" not in by_nonsense
+
+
+@pytest.mark.parametrize("name", ["csv", "geojson"])
+def test_exports_with_an_invalid_filter_answer_400_saying_why(client, name):
+    OrganizationFactory(name="Plattform eG")
+    response = client.get(reverse(f"directory:export-{name}"), {"kind": "bank"})
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/plain")
+    assert b"kind: " in response.content
+    assert b"Plattform eG" not in response.content
 
 
 def test_empty_geojson_export_is_still_valid(client):
