@@ -15,9 +15,12 @@ RUN pip install .
 COPY . .
 RUN useradd --system --home /app coopmap \
     && mkdir -p /app/var \
-    && DEBUG=false SECRET_KEY=build-only python manage.py collectstatic --noinput \
+    && env DEBUG=false SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+       DATABASE_URL=postgres://build.invalid/build REDIS_URL=redis://build.invalid:6379/0 \
+       ALLOWED_HOSTS=build.invalid SITE_URL=https://build.invalid \
+       python manage.py collectstatic --noinput \
     && chown -R coopmap /app/var
 USER coopmap
 
 EXPOSE 8000
-CMD ["gunicorn", "coopmap.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "coopmap.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-", "--logger-class", "coopmap.access_log.RedactingGunicornLogger"]

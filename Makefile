@@ -5,6 +5,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# Links in e-mails that the worker sends (and commands) start with this; pages' own e-mails
+# use the address the visitor used.
+SITE_URL ?= http://127.0.0.1:$(PORT)
 PYTEST_ARGS ?=
 
 .PHONY: setup run test worker beat bench lint format messages clean
@@ -23,13 +26,13 @@ setup: $(VENV)/.installed
 run: setup
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	SITE_URL=$(SITE_URL) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 worker: setup
-	$(BIN)/celery -A coopmap worker --loglevel=INFO
+	SITE_URL=$(SITE_URL) $(BIN)/celery -A coopmap worker --loglevel=INFO
 
 beat: setup
 	$(BIN)/celery -A coopmap beat --loglevel=INFO --schedule var/celerybeat-schedule

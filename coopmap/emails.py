@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 
 from .models import OutgoingEmail
 from .queue import enqueue_on_commit
+from .site import site_url
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ def email_queue(
 ) -> OutgoingEmail:
     """Render ``template`` in ``language`` for ``to``, store it, and send it after commit."""
     language = language or translation.get_language() or settings.LANGUAGE_CODE
-    context = {"SITE_URL": settings.SITE_URL, "NETWORK_EMAIL": settings.NETWORK_EMAIL, **context}
+    context = {"SITE_URL": site_url(), "NETWORK_EMAIL": settings.NETWORK_EMAIL, **context}
     with translation.override(language):
         subject = " ".join(
             render_to_string(f"emails/{template}_subject.txt", context, using="text").split()

@@ -9,7 +9,10 @@ Setting ``DATABASE_URL``, ``REDIS_URL`` and friends switches to the production s
 from pathlib import Path
 
 import environ
+from csp import constants as csp
 from django.utils.translation import gettext_lazy as _
+
+from coopmap.production import DEVELOPMENT_SECRET_KEY, origin_of, refuse_insecure_production
 
 env = environ.Env()
 
@@ -21,12 +24,14 @@ VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env.str(
     "SECRET_KEY",
-    # A fixed key only for the embedded development default; coopmap/checks.py refuses to run
-    # with it when DEBUG is off.
-    default="django-insecure-coopmap-development-key-do-not-use-in-production",
+    # A fixed key only for the embedded development default; with DEBUG off the app refuses
+    # to start with it (coopmap/production.py, called at the end of this module).
+    default=DEVELOPMENT_SECRET_KEY,
 )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Links in e-mails sent outside a request (the worker, commands) start with this; e-mails sent
+# while answering a request use that request's scheme and host.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
@@ -42,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_filters",
+    "csp",
     "leaflet",
     "coopmap",
     "directory",
@@ -50,12 +56,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "coopmap.middleware.SecurityHeadersMiddleware",
+    "coopmap.site.RequestSiteURLMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -75,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "coopmap.context_processors.site",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -180,7 +190,9 @@ SIGNUP_RATE_LIMIT = env.int("SIGNUP_RATE_LIMIT", default=5)
 SIGNUP_RATE_LIMIT_SECONDS = env.int("SIGNUP_RATE_LIMIT_SECONDS", default=3600)
 # The edit link that a contact receives by e-mail works this long.
 SELF_SERVICE_LINK_HOURS = env.int("SELF_SERVICE_LINK_HOURS", default=48)
-# Reverse proxies in front of the app; their X-Forwarded-For entries name the client.
+# Reverse proxies in front of the app (docker-compose.yml: one, Caddy); their X-Forwarded-For
+# entries name the client and their X-Forwarded-Proto says whether it used HTTPS. With 0 (the
+# app answers clients directly) both headers are ignored, since any client could send them.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # Stored with each consent; change it whenever templates/privacy.html changes in substance.
 PRIVACY_NOTICE_VERSION = "2026-11-30"
@@ -260,15 +272,76 @@ SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
-if not DEBUG:
-    SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
-    CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
+# Cookies only over HTTPS, and HSTS plus a redirect to HTTPS: on by default with DEBUG off.
+SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# The container health check asks gunicorn directly over HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+# check --deploy asks for preloading; set it false for a domain that is not to be submitted to
+# the browsers' preload list (hstspreload.org).
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+if TRUSTED_PROXY_COUNT:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Features that no page uses are switched off for every page (coopmap/middleware.py).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), interest-cohort=()"
+)
+# Content-Security-Policy (django-csp): scripts, styles, fonts and data only from this site;
+# an inline <script> runs only with the page's nonce: nonce="{{ request.csp_nonce }}" (or
+# {{ CSP_NONCE }}). Map tiles may come from MAP_TILES_URL's host.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF, csp.NONCE],
+        "style-src": [csp.SELF],
+        "img-src": [csp.SELF, "data:", *origin_of(MAP_TILES_URL)],
+        "font-src": [csp.SELF],
+        "connect-src": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.SELF],
+        "form-action": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+    },
+}
+# Request bodies above this size are refused with 413 before they are read: no public form
+# needs more. Logged-in managers may send twice an import file's limit (IMPORT_MAX_UPLOAD_BYTES)
+# and get a clear message about the size. The reverse proxy caps bodies, too.
+REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", default=1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
+# Files at the site's root (favicon.ico), served by whitenoise.
+WHITENOISE_ROOT = BASE_DIR / "coopmap" / "root"
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_tokens": {"()": "coopmap.access_log.RedactTokensFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        # runserver's access log, with personal tokens in paths replaced (coopmap/access_log.py).
+        "access": {
+            "class": "logging.StreamHandler",
+            "filters": ["redact_tokens"],
+            "formatter": "access",
+        },
+    },
+    "formatters": {
+        "access": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "django.server": {"handlers": ["access"], "level": "INFO", "propagate": False},
+        # "Not Found: /survey/<token>/…" and the like.
+        "django.request": {"filters": ["redact_tokens"]},
+    },
 }
+
+refuse_insecure_production(globals())

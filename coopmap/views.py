@@ -54,7 +54,7 @@ def manage_dashboard(request: HttpRequest) -> HttpResponse:
         ).count(),
         "running_imports": ImportJob.objects.filter(status__in=ImportJob.ACTIVE_STATUSES).count(),
         "surveys": Survey.objects.exclude(status=Survey.Status.DRAFT)
-        .with_response_counts()
+        .with_participation()
         .order_by("-created_at")[:5],
     }
     return render(request, "manage/dashboard.html", context)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from coopmap.emails import email_queue
 from coopmap.queue import enqueue_on_commit
+from coopmap.site import site_url
 from coopmap.text import fold
 
 from . import tokens
@@ -199,7 +200,7 @@ def organization_approve(*, organization: Organization, by: AbstractBaseUser) ->
     _notify_contact(
         organization,
         template="signup_approved",
-        profile_url=settings.SITE_URL + organization.get_absolute_url(),
+        profile_url=site_url() + organization.get_absolute_url(),
     )
     return organization
 
@@ -342,7 +343,7 @@ def organization_revision_approve(
         organization,
         template="self_service_revision_approved",
         language=revision.language,
-        profile_url=settings.SITE_URL + organization.get_absolute_url(),
+        profile_url=site_url() + organization.get_absolute_url(),
     )
     return revision
 
@@ -533,7 +534,7 @@ def _notify_network(*, template: str, organization: Organization, review_url: st
 
 
 def _site_url(view_name: str, **kwargs) -> str:
-    return settings.SITE_URL + reverse(view_name, kwargs=kwargs)
+    return site_url() + reverse(view_name, kwargs=kwargs)
 
 
 # --- Publication ------------------------------------------------------------------------------

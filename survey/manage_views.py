@@ -5,7 +5,6 @@ Individual answers are shown here and nowhere else outside the admin.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q, QuerySet
@@ -16,6 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from coopmap.permissions import manager_required
+from coopmap.site import site_url
 from directory.models import Organization
 
 from . import services
@@ -28,7 +28,7 @@ ORGANIZATIONS_PER_PAGE = 50
 
 @manager_required
 def survey_list(request: HttpRequest) -> HttpResponse:
-    surveys = Survey.objects.with_response_counts().order_by("-created_at")
+    surveys = Survey.objects.with_participation().order_by("-created_at")
     return render(request, "manage/survey/survey_list.html", {"surveys": surveys})
 
 
@@ -61,7 +61,7 @@ def _organizations(survey: Survey, participation: str) -> QuerySet[Organization]
 @manager_required
 def survey_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """Show the response rate and where every organization stands."""
-    survey = get_object_or_404(Survey.objects.with_response_counts(), slug=slug)
+    survey = get_object_or_404(Survey.objects.with_participation(), slug=slug)
     participation = request.GET.get("participation", "")
     if participation not in Participation.values:
         participation = ""
@@ -167,6 +167,6 @@ def response_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "invitation": invitation,
         "response": response,
         "sheet": questionnaire.display(questionnaire.values_of(response)),
-        "link": settings.SITE_URL + invitation_url_path(invitation),
+        "link": site_url() + invitation_url_path(invitation),
     }
     return render(request, "manage/survey/response_detail.html", context)

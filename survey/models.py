@@ -154,6 +154,18 @@ class Survey(models.Model):
         return self.availability() == self.Availability.OPEN
 
     @property
+    def participation(self):
+        """Return invited, started, submitted and the rates (``querysets.participation_counts``).
+
+        Reads the annotations of ``Survey.objects.with_participation()`` when present.
+        """
+        from .querysets import ParticipationFigures
+
+        if hasattr(self, "invited"):
+            return ParticipationFigures(self.invited, self.started, self.submitted)
+        return self.invitations.all().participation()
+
+    @property
     def is_locked(self) -> bool:
         """Return whether anyone has started answering, which freezes the structure."""
         if self.pk is None:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coopmap.emails import email_queue
+from coopmap.site import site_url
 from directory.models import Organization
 
 from .models import (
@@ -116,7 +117,7 @@ def invitation_send(
             "organization": organization,
             "contact_name": organization.contact_name,
             "survey": survey,
-            "url": settings.SITE_URL + invitation_url_path(invitation),
+            "url": site_url() + invitation_url_path(invitation),
             "closes_at": survey.closes_at,
             "started": Response.objects.filter(invitation=invitation).exists(),
         },

@@ -58,6 +58,7 @@ from django.utils.translation import gettext as _
 from directory.geo.gazetteer import GERMAN_STATES
 from directory.models import Organization, Sector
 from survey.models import Answer, AnswerChoice, Invitation, Question, Report, Response, Survey
+from survey.querysets import participation_counts
 from survey.questionnaire import Questionnaire
 
 Kind = Question.Kind
@@ -339,10 +340,11 @@ def _count_pass(
     org = "invitation__organization"
     answer_org = f"response__{org}"
     answers = Answer.objects.filter(response__in=responses.values("pk"))
-    for row, group in _grouped_rows(responses, org, by, [], n=Count("pk")):
-        counts.respondents[group] = row["n"] or 0
-    for row, group in _grouped_rows(invitations, "organization", by, [], n=Count("pk")):
-        counts.invited[group] = row["n"] or 0
+    # Invited and submitted by the one definition of participation (``participation_counts``).
+    for row, group in _grouped_rows(invitations, "organization", by, [], **participation_counts()):
+        counts.invited[group] = row["invited"] or 0
+        if row["submitted"] or group is ALL:  # a group's column only where someone answered
+            counts.respondents[group] = row["submitted"] or 0
     # One pass over the answers, grouped by every typed column: what comes back grows with
     # the distinct answers (options, yes/no, ratings, distinct numbers), not with the answers.
     distribution: dict[tuple, list[tuple[int, int]]] = defaultdict(list)

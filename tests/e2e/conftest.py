@@ -45,3 +45,22 @@ def _block_external_requests(page, live_server):
         return route.abort()
 
     page.route("**/*", route)
+
+
+@pytest.fixture(autouse=True)
+def _no_content_security_policy_violations(page):
+    """Fail a browser test whose pages broke the Content-Security-Policy (coopmap/settings.py).
+
+    Chromium reports each blocked inline script, style or request as a console error.
+    """
+    violations = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    yield
+    assert not violations, violations

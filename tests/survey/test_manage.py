@@ -111,14 +111,14 @@ def test_the_response_rate_counts_invited_started_and_submitted(manager_client, 
     )
     OrganizationFactory()  # published, not invited
     page = manager_client.get(reverse("manage:survey-manage:detail", args=[survey.slug]))
-    assert counts(page) == {"invited": 6, "started": 2, "submitted": 1}
+    assert counts(page) == {"invited": 7, "started": 2, "submitted": 1}
     body = page.content.decode()
     assert "of 8 published organizations" in body
-    assert '<progress value="1" max="6">' in body
-    assert "(17 %)" in body
+    assert '<progress value="1" max="7">' in body
+    assert re.search(r"\(<span data-count=\"response-rate\">14</span> %\)", body)
 
     listing = manager_client.get(reverse("manage:survey-manage:list")).content.decode()
-    assert re.search(r"<td>6</td>\s*<td>2</td>\s*<td>1</td>", listing)
+    assert re.search(r"<td>7</td>\s*<td>2</td>\s*<td>1</td>", listing)
 
 
 def test_the_status_of_every_organization(manager_client, survey):
