@@ -9,6 +9,8 @@ from django import forms
 from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
+from coopmap.forms import IdMultipleChoiceField
+
 from . import spam
 from .imports.duplicates import likely_duplicates
 from .models import SELF_SERVICE_FIELDS, Organization, Sector
@@ -53,7 +55,7 @@ class OrganizationForm(forms.ModelForm):
         help_text=_("For example example.org or https://example.org/"),
     )
     country = forms.ChoiceField(label=_("Country"), choices=COUNTRY_CHOICES, initial="DE")
-    sectors = forms.ModelMultipleChoiceField(
+    sectors = IdMultipleChoiceField(
         label=_("Sectors"),
         queryset=Sector.objects.all(),
         required=False,

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -140,7 +140,6 @@ def organization_signup(
     with transaction.atomic():
         organization = Organization(
             **fields,
-            slug=_unique_slug(fields["name"]),
             status=Organization.Status.UNCONFIRMED,
             geocode_status=Organization.GeocodeStatus.PENDING,
             contact_language=language,
@@ -148,7 +147,7 @@ def organization_signup(
             privacy_notice_version=settings.PRIVACY_NOTICE_VERSION,
             signup_key=signup_key,
         )
-        organization.save()
+        _save_with_unique_slug(organization)
         organization.sectors.set(sectors)
         _log(organization, AuditLogEntry.Action.SUBMITTED, AuditLogEntry.ActorKind.VISITOR)
         email_queue(
@@ -464,6 +463,30 @@ def _unique_slug(name: str) -> str:
         number += 1
         slug = f"{base}-{number}"
     return slug
+
+
+SLUG_ATTEMPTS = 20
+
+
+def _save_with_unique_slug(organization: Organization) -> None:
+    """Insert ``organization`` under the first free slug of its name.
+
+    Finding a free slug and inserting are two steps: when several signups of one name arrive
+    at once, all but one insert fails on the unique slug, and each of those tries the next
+    free one (a savepoint keeps the surrounding transaction usable). Any other conflict (the
+    same form posted twice) is raised.
+    """
+    for _attempt in range(SLUG_ATTEMPTS):
+        organization.slug = _unique_slug(organization.name)
+        try:
+            with transaction.atomic():
+                organization.save(force_insert=True)
+            return
+        except IntegrityError:
+            if not Organization.objects.filter(slug=organization.slug).exists():
+                raise
+            organization.pk = None
+    raise IntegrityError(f"no free slug for {organization.name!r}")
 
 
 def _lock_in_status(organization: Organization, status: str) -> Organization:

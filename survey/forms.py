@@ -197,7 +197,7 @@ def question_fields(questionnaire: Questionnaire, question: Question) -> dict[st
         case Kind.MULTIPLE_CHOICE:
             choices = [(option.code, option.label) for option in questionnaire.options(question)]
             fields = {
-                name: forms.MultipleChoiceField(
+                name: DistinctMultipleChoiceField(
                     choices=choices, widget=forms.CheckboxSelectMultiple
                 )
             }
@@ -236,6 +236,13 @@ def question_fields(questionnaire: Questionnaire, question: Question) -> dict[st
     for each in fields.values():
         each.required = False
     return fields
+
+
+class DistinctMultipleChoiceField(forms.MultipleChoiceField):
+    """Checkboxes send each chosen value once; a value repeated by hand counts once."""
+
+    def to_python(self, value) -> list[str]:
+        return list(dict.fromkeys(super().to_python(value)))
 
 
 def scale_field(*, label: str = "") -> forms.TypedChoiceField:

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from coopmap.forms import parse_id
 from coopmap.permissions import manager_required
 
 from .models import Report, ReportFile, Survey
@@ -135,7 +136,7 @@ def report_compare(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     report = _get_report(slug, pk)
     earlier = get_object_or_404(
         Report.objects.select_related("survey"),
-        pk=request.GET.get("with") or 0,
+        pk=parse_id(request.GET.get("with")) or 0,
         status=Report.Status.DONE,
     )
     if not report.is_done:
