@@ -55,3 +55,50 @@ class OutgoingEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.to}"
+
+
+class RateLimitCounter(models.Model):
+    """How often one key (a scope and a client address, or an entry) acted in one time window.
+
+    Kept in the database, not the cache: counting is one atomic increment before the action,
+    so a burst of concurrent requests cannot slip past the limit, and a Redis outage neither
+    lifts the limit nor fails the request.
+    """
+
+    key = models.CharField(_("key"), max_length=200)
+    window = models.BigIntegerField(_("window"))  # Unix time // period
+    count = models.PositiveIntegerField(_("count"), default=0)
+    expires_at = models.DateTimeField(_("expires"), db_index=True)
+
+    class Meta:
+        verbose_name = _("rate-limit counter")
+        verbose_name_plural = _("rate-limit counters")
+        constraints = [
+            models.UniqueConstraint(fields=["key", "window"], name="ratelimit_key_window_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} @ {self.window}: {self.count}"
+
+
+class QueuedTask(models.Model):
+    """A Celery task to send, stored in the transaction of the action that causes it.
+
+    The transactional outbox of every task (``coopmap.queue.enqueue_on_commit``): the row is
+    deleted once the broker took the message. If the broker was down, the frequent sweep
+    (``coopmap.tasks.send_queued_tasks``) sends it as soon as the broker is back.
+    """
+
+    name = models.CharField(_("task"), max_length=200)
+    args = models.JSONField(_("arguments"), default=list)
+    kwargs = models.JSONField(_("keyword arguments"), default=dict)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("queued task")
+        verbose_name_plural = _("queued tasks")
+
+    def __str__(self) -> str:
+        return f"{self.name}{tuple(self.args)}"

@@ -118,16 +118,26 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # An unreachable Redis counts as an empty cache (coopmap/cache.py), never a 500.
+            "BACKEND": "coopmap.cache.FailSafeRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "coopmap",
+            "OPTIONS": {
+                "socket_connect_timeout": env.float("CACHE_CONNECT_TIMEOUT", default=0.5),
+                "socket_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=1.0),
+                # redis-py retries three times with backoff by default: seconds per call.
+                "retry": None,
+            },
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
-CELERY_RESULT_BACKEND = REDIS_URL or None
+# No result backend: nothing reads task results, and storing them cost every web request that
+# enqueued a task up to 20 s of retries against a dead Redis. Outcomes live in the database.
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
 # Without a broker the tasks run in-process at the moment they are sent (after commit).
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = False
@@ -139,17 +149,19 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
-    "socket_connect_timeout": 3,
-    "socket_timeout": 10,
-}
-# Fail fast when the broker is down: the work is kept in the database (coopmap/queue.py) and a
-# periodic sweep sends it again, so a web request should not hang on a dead broker.
-CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": 2,
+    "socket_connect_timeout": 1,
+    "socket_timeout": 5,
+    # A publish tries to connect once more at once, then gives up (kombu waits 2 s, 4 s, …
+    # between attempts otherwise); the worker's own reconnect loop is not affected.
+    "max_retries": 1,
     "interval_start": 0,
     "interval_step": 0.2,
-    "interval_max": 0.5,
 }
+# Bounds how long one publish waits for a dead broker.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=1.0)
+# Fail fast when the broker is down: every task is kept in the outbox (coopmap/queue.py) and a
+# sweep every 15 s sends it again, so a web request never waits on a dead broker.
+CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="coopmap")
 CELERY_TIMEZONE = "Europe/Berlin"

@@ -34,12 +34,8 @@ def edit_link_request(request: HttpRequest, slug: str) -> HttpResponse:
         client_key = spam.client_key(request, "edit-link")
         entry_key = f"edit-link-entry:{organization.pk}"
         matches = form.cleaned_data["email"].lower() == organization.contact_email.lower()
-        allowed = not spam.rate_limit_exceeded(
-            client_key, limit=settings.SIGNUP_RATE_LIMIT
-        ) and not spam.rate_limit_exceeded(entry_key, limit=EDIT_LINKS_PER_ENTRY)
-        spam.rate_limit_count(client_key)
-        if matches and allowed:
-            spam.rate_limit_count(entry_key)
+        allowed = spam.rate_limit_take(client_key, limit=settings.SIGNUP_RATE_LIMIT)
+        if matches and allowed and spam.rate_limit_take(entry_key, limit=EDIT_LINKS_PER_ENTRY):
             services.organization_send_edit_link(
                 organization=organization, language=request.LANGUAGE_CODE
             )

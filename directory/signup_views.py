@@ -34,7 +34,7 @@ SPAM_NOTICES = {
 def signup(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return render(request, "directory/signup.html", {"form": SignupForm()})
-    verdict = spam.judge_submission(request, scope="signup")
+    verdict = spam.judge_submission(request)
     if verdict is spam.Verdict.BOT:
         return render(request, "directory/signup_refused.html", status=400)
     stamp = spam.read_form_token(request.POST.get(spam.FORM_TOKEN_FIELD, ""))
@@ -42,7 +42,11 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect("directory:signup-done")  # the same form, sent twice
     form = SignupForm(request.POST if stamp else _with_new_form_token(request.POST))
     if form.is_valid() and verdict is spam.Verdict.HUMAN:
-        return _store_signup(request, form, stamp.key)
+        if spam.rate_limit_take(
+            spam.client_key(request, "signup"), limit=settings.SIGNUP_RATE_LIMIT
+        ):
+            return _store_signup(request, form, stamp.key)
+        verdict = spam.Verdict.RATE_LIMITED
     notice, status = SPAM_NOTICES.get(verdict, ("", 200))
     if verdict is spam.Verdict.TOO_FAST and form.errors:
         notice = ""  # the person has mistakes to correct anyway; say nothing about speed
@@ -61,7 +65,6 @@ def _store_signup(request: HttpRequest, form: SignupForm, signup_key: str) -> Ht
         # Two posts of one form at the same moment: the other one stored the entry.
         if not Organization.objects.filter(signup_key=signup_key).exists():
             raise
-    spam.rate_limit_count(spam.client_key(request, "signup"))
     return redirect("directory:signup-done")
 
 

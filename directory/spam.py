@@ -1,8 +1,9 @@
 """Spam protection for public forms, with no third-party service.
 
 Three checks: a honeypot field that people never see, a minimum time between showing and
-submitting a form (a signed timestamp in the form), and a rate limit per client address
-through the cache. Bots get a polite failure; people are never blocked, only asked to wait.
+submitting a form (a signed timestamp in the form), and a rate limit per client address,
+counted in the database (``rate_limit_take``). Bots get a polite failure; people are never
+blocked, only asked to wait.
 """
 
 from __future__ import annotations
@@ -11,11 +12,16 @@ import enum
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F
 from django.http import HttpRequest
+from django.utils import timezone
+
+from coopmap.models import RateLimitCounter
 
 FORM_TOKEN_SALT = "directory.spam.form-token"  # noqa: S105 (a salt, not a secret)
 HONEYPOT_FIELD = "homepage"
@@ -50,15 +56,17 @@ def read_form_token(token: str) -> FormStamp | None:
         return None
 
 
-def judge_submission(request: HttpRequest, *, scope: str) -> Verdict:
-    """Decide whether a POSTed form comes from a person, a bot, too fast, or too often."""
+def judge_submission(request: HttpRequest) -> Verdict:
+    """Decide whether a POSTed form comes from a person, a bot, or came too fast.
+
+    How often a client may act is counted separately, right before the action
+    (``rate_limit_take``), so that a form with mistakes uses up nothing.
+    """
     if request.POST.get(HONEYPOT_FIELD, "").strip():
         return Verdict.BOT
     stamp = read_form_token(request.POST.get(FORM_TOKEN_FIELD, ""))
     if stamp is None or time.time() - stamp.started < settings.SIGNUP_MIN_FILL_SECONDS:
         return Verdict.TOO_FAST
-    if rate_limit_exceeded(client_key(request, scope), limit=settings.SIGNUP_RATE_LIMIT):
-        return Verdict.RATE_LIMITED
     return Verdict.HUMAN
 
 
@@ -78,16 +86,32 @@ def client_key(request: HttpRequest, scope: str) -> str:
     return f"{scope}:{client_address(request)}"
 
 
-def rate_limit_exceeded(key: str, *, limit: int) -> bool:
-    """Return whether ``key`` was counted ``limit`` times in the current period."""
-    return cache.get(f"ratelimit:{key}", 0) >= limit
+def rate_limit_take(key: str, *, limit: int, period: int | None = None) -> bool:
+    """Count one use of ``key`` and return whether it is within ``limit`` per period.
+
+    One atomic increment before the action: of any number of concurrent requests exactly
+    ``limit`` are allowed per fixed window of ``period`` seconds (``SIGNUP_RATE_LIMIT_SECONDS``
+    by default). A refused attempt counts too, so hammering does not reopen the window.
+    """
+    period = period or settings.SIGNUP_RATE_LIMIT_SECONDS
+    window = int(time.time() // period)
+    with transaction.atomic():
+        counter, created = RateLimitCounter.objects.get_or_create(
+            key=key[:200],
+            window=window,
+            defaults={
+                "count": 1,
+                "expires_at": timezone.now() + timedelta(seconds=period),
+            },
+        )
+        if not created:
+            # The UPDATE locks the row until commit: concurrent takes queue up behind it.
+            RateLimitCounter.objects.filter(pk=counter.pk).update(count=F("count") + 1)
+            counter.refresh_from_db(fields=["count"])
+    return counter.count <= limit
 
 
-def rate_limit_count(key: str) -> None:
-    """Count one use of ``key`` (a fixed window of ``SIGNUP_RATE_LIMIT_SECONDS``)."""
-    key = f"ratelimit:{key}"
-    cache.add(key, 0, timeout=settings.SIGNUP_RATE_LIMIT_SECONDS)
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add() and incr()
-        cache.set(key, 1, timeout=settings.SIGNUP_RATE_LIMIT_SECONDS)
+def rate_limits_delete_expired() -> int:
+    """Delete the counters of windows that are over; return how many."""
+    deleted, _by_model = RateLimitCounter.objects.filter(expires_at__lt=timezone.now()).delete()
+    return deleted

@@ -54,7 +54,7 @@ def test_a_signup_while_the_broker_is_down_is_kept_and_its_email_sent_later(
 
     # The periodic sweep, run by the real worker once the broker is back, picks it up.
     OutgoingEmail.objects.update(created_at=timezone.now() - timedelta(minutes=10))
-    assert send_unsent_emails.delay().get(timeout=30) == 1
+    send_unsent_emails.delay()
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         email.refresh_from_db()
