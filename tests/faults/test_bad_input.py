@@ -65,7 +65,7 @@ def test_a_huge_or_odd_sector_id_in_the_signup_is_a_form_error(client, settings,
 def test_a_comparison_with_an_odd_report_id_is_not_found(
     manager_client, value, django_capture_on_commit_callbacks
 ):
-    from survey import services
+    from survey.reporting import services
     from tests.survey.reporting import build_answered_survey
 
     survey = build_answered_survey()
