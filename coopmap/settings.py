@@ -6,6 +6,7 @@ Setting ``DATABASE_URL``, ``REDIS_URL`` and friends switches to the production s
 (see ``README.md`` and ``docker-compose.yml``).
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -48,6 +49,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "csp",
+    # Login throttling for /admin/ and /manage/: failed logins counted in the database.
+    "axes",
     "leaflet",
     "coopmap",
     "directory",
@@ -67,6 +70,8 @@ MIDDLEWARE = [
     "coopmap.site.RequestSiteURLMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "coopmap.urls"
@@ -249,6 +254,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # Refuses any login attempt while its client address or user name is locked out.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# After this many failed logins from one address, or for one user name, logins are refused
+# for LOGIN_LOCKOUT_MINUTES (also with the right password), on /admin/ and /manage/ alike.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "coopmap.views.login_locked_out"
+# The same client address as the signup limits (TRUSTED_PROXY_COUNT).
+AXES_CLIENT_IP_CALLABLE = "directory.spam.client_address"
+# No log of every successful login, and no user names or addresses in the application log.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/manage/"
 LOGOUT_REDIRECT_URL = "/"

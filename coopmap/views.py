@@ -9,6 +9,13 @@ from django.shortcuts import render
 from .permissions import manager_required
 
 
+def login_locked_out(request: HttpRequest, credentials: dict | None = None, *args, **kwargs):
+    """Say why a login is refused after too many failures, and for how long (django-axes)."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    context = {"failure_limit": settings.AXES_FAILURE_LIMIT, "minutes": minutes}
+    return render(request, "registration/locked_out.html", context, status=429)
+
+
 def healthz(request: HttpRequest) -> JsonResponse:
     """Report whether the database and the Celery broker answer (200) or not (503)."""
     status = {"database": "ok", "broker": "eager" if not settings.REDIS_URL else "ok"}
