@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "csp",
     # Login throttling for /admin/ and /manage/: failed logins counted in the database.
     "axes",
+    "django_countries",
     "leaflet",
     "coopmap",
     "directory",

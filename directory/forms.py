@@ -7,30 +7,22 @@ from datetime import date
 
 from django import forms
 from django.core.validators import URLValidator
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from coopmap.forms import IdMultipleChoiceField
 
 from . import spam
+from .geo.gazetteer import GERMAN_STATES, german_state
 from .imports.duplicates import likely_duplicates
-from .models import SELF_SERVICE_FIELDS, Organization, Sector
+from .models import (
+    GERMAN_STATE_CHOICES,
+    SELF_SERVICE_FIELDS,
+    Organization,
+    Sector,
+    normalized_state,
+)
 
-COUNTRY_CHOICES = [
-    ("DE", _("Germany")),
-    ("AT", _("Austria")),
-    ("CH", _("Switzerland")),
-    ("LI", _("Liechtenstein")),
-    ("LU", _("Luxembourg")),
-    ("BE", _("Belgium")),
-    ("NL", _("Netherlands")),
-    ("DK", _("Denmark")),
-    ("PL", _("Poland")),
-    ("CZ", _("Czechia")),
-    ("FR", _("France")),
-    ("IT", _("Italy")),
-    ("ES", _("Spain")),
-    ("GB", _("United Kingdom")),
-]
 # Postal code formats of the countries whose codes are easy to check; others are free text.
 POSTAL_CODE_FORMATS = {
     "DE": (r"\d{5}", _("A German postal code has five digits, for example 10969.")),
@@ -54,7 +46,11 @@ class OrganizationForm(forms.ModelForm):
         required=False,
         help_text=_("For example example.org or https://example.org/"),
     )
-    country = forms.ChoiceField(label=_("Country"), choices=COUNTRY_CHOICES, initial="DE")
+    state = forms.ChoiceField(
+        label=_("Federal state"),
+        required=False,
+        help_text=_("In Germany; filled in from the postal code if you leave it open."),
+    )
     sectors = IdMultipleChoiceField(
         label=_("Sectors"),
         queryset=Sector.objects.all(),
@@ -69,7 +65,7 @@ class OrganizationForm(forms.ModelForm):
         ),
         (_("Description"), ["description_de", "description_en"]),
         (_("Public contact details"), ["website", "public_email", "public_phone"]),
-        (_("Address"), ["street", "postal_code", "city", "country"]),
+        (_("Address"), ["street", "postal_code", "city", "state", "country"]),
         (
             _("Figures and register entry"),
             ["founded_year", "member_count", "register_court", "register_number"],
@@ -102,6 +98,23 @@ class OrganizationForm(forms.ModelForm):
         if sectors and isinstance(sectors[0], str):  # slugs, as a pending revision stores them
             self.initial["sectors"] = list(Sector.objects.filter(slug__in=sectors))
         self.fields["member_count"].widget.attrs.update(min=0)
+        self._set_up_state()
+
+    def _set_up_state(self) -> None:
+        """Offer the German federal states (and a region abroad the entry already has), the
+        current one pre-selected or, if there is none, the one of the postal code."""
+        choices = [("", _("– not stated –")), *GERMAN_STATE_CHOICES]
+        current = self.initial.get("state") or ""
+        if current and current not in GERMAN_STATES:
+            choices.append((current, current))  # a region abroad, as an import wrote it
+        if not current and str(self.initial.get("country") or "DE") == "DE":
+            self.initial["state"] = german_state(
+                postal_code=self.initial.get("postal_code") or "",
+                city=self.initial.get("city") or "",
+            )
+        field = self.fields["state"]
+        field.choices = choices
+        field.widget.attrs["data-state-from-postal-code"] = reverse("directory:postal-code")
 
     def clean_website(self) -> str:
         """Accept "example.org" as https://example.org; refuse what is no web address."""
@@ -129,6 +142,16 @@ class OrganizationForm(forms.ModelForm):
             pattern, message = POSTAL_CODE_FORMATS[country]
             if not re.fullmatch(pattern, postal_code):
                 self.add_error("postal_code", message)
+        if country:
+            state = cleaned.get("state", "")
+            if country != "DE" and state in GERMAN_STATES:
+                state = ""  # a German federal state abroad: chosen before the country changed
+            cleaned["state"] = normalized_state(
+                country=country,
+                state=state,
+                postal_code=postal_code,
+                city=cleaned.get("city", ""),
+            )
         if "summary_de" in cleaned and not (cleaned["summary_de"] or cleaned.get("summary_en")):
             self.add_error("summary_de", _("Describe the organization in one or two sentences."))
         return cleaned

@@ -50,7 +50,7 @@ def organization_jsonld(organization: Organization, *, base_url: str = "") -> di
             ("postalCode", organization.postal_code),
             ("addressLocality", organization.city),
             ("addressRegion", organization.state),
-            ("addressCountry", organization.country),
+            ("addressCountry", organization.country.code),
         )
         if value
     }
@@ -102,12 +102,12 @@ def organization_murmurations(organization: Organization, *, base_url: str = "")
         data["description"] = description
     town = " ".join(part for part in (organization.postal_code, organization.city) if part)
     full_address = ", ".join(
-        part for part in (organization.street, town, organization.country) if part
+        part for part in (organization.street, town, organization.country.code) if part
     )
     if full_address:
         data["full_address"] = full_address
     if organization.country:
-        data["country_iso_3166"] = organization.country
+        data["country_iso_3166"] = organization.country.code
     if organization.has_position:
         data["geolocation"] = {"lat": organization.latitude, "lon": organization.longitude}
     if organization.founded_year:

@@ -9,7 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 
+from .geo.gazetteer import GERMAN_STATES, canonical_state, german_state
 from .querysets import OrganizationQuerySet
 from .search import search_fold, stored_search_text
 
@@ -124,8 +126,10 @@ class Organization(models.Model):
     street = models.CharField(_("street and number"), max_length=200, blank=True)
     postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
     city = models.CharField(_("city"), max_length=120, blank=True)
+    # In Germany one of GERMAN_STATES exactly (a constraint says so; save() derives it from the
+    # postal code when it is missing); elsewhere the region as the source wrote it.
     state = models.CharField(_("federal state or region"), max_length=120, blank=True)
-    country = models.CharField(_("country"), max_length=2, default="DE")
+    country = CountryField(_("country"), default="DE")
 
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
@@ -208,6 +212,10 @@ class Organization(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
+                condition=~Q(country="DE") | Q(state="") | Q(state__in=GERMAN_STATES),
+                name="org_german_state_canonical",
+            ),
+            models.CheckConstraint(
                 condition=Q(latitude__isnull=True, longitude__isnull=True)
                 | Q(
                     latitude__gte=-90,
@@ -248,8 +256,10 @@ class Organization(models.Model):
         return self.name
 
     def save(self, *args, **kwargs) -> None:
-        self.update_search_fields()
         update_fields = kwargs.get("update_fields")
+        if update_fields is None or "state" in update_fields:
+            self.state = self.normalized_state()
+        self.update_search_fields()
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, *SEARCH_FIELDS}
         super().save(*args, **kwargs)
@@ -296,11 +306,32 @@ class Organization(models.Model):
         """Return the attribution that the licence of this entry's source requires, if any."""
         return self.import_source.attribution if self.import_source_id else ""
 
+    def normalized_state(self) -> str:
+        """Return the state to store: in Germany the federal state's German name, derived from
+        the postal code (or an unambiguous town) when it is missing or misspelled."""
+        return normalized_state(
+            country=str(self.country or ""),
+            state=self.state,
+            postal_code=self.postal_code,
+            city=self.city,
+        )
+
     @property
     def address_line(self) -> str:
         """Return the postal address as one line, as far as it is known."""
         town = " ".join(part for part in (self.postal_code, self.city) if part)
         return ", ".join(part for part in (self.street, town) if part)
+
+
+GERMAN_STATE_CHOICES = [(state, state) for state in GERMAN_STATES]
+
+
+def normalized_state(*, country: str, state: str, postal_code: str = "", city: str = "") -> str:
+    """Return ``state`` as stored: for Germany one of GERMAN_STATES or "" (see Organization)."""
+    state = (state or "").strip()
+    if country != "DE":
+        return state
+    return canonical_state(state) or german_state(postal_code=postal_code, city=city)
 
 
 # Stored by ``Organization.update_search_fields`` and read by ``OrganizationQuerySet.search``.
@@ -325,6 +356,7 @@ SELF_SERVICE_FIELDS = (
     "street",
     "postal_code",
     "city",
+    "state",
     "country",
     "founded_year",
     "member_count",

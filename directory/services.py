@@ -26,6 +26,7 @@ from .models import (
     Organization,
     OrganizationRevision,
     Sector,
+    normalized_state,
 )
 
 
@@ -99,8 +100,14 @@ def _organization_store_location(
     organization.geocode_precision = location.precision if location else ""
     organization.geocode_source = location.source if location else ""
     organization.geocoded_at = timezone.now()
+    if location and location.state and not organization.state:
+        # The geocoder knows the state where the postal code did not tell (or there was none).
+        organization.state = normalized_state(
+            country=str(organization.country), state=location.state
+        )
     organization.save(
         update_fields=[
+            "state",
             "latitude",
             "longitude",
             "geocode_status",
@@ -118,7 +125,7 @@ def _geocoding_address(organization: Organization) -> geocoding.Address:
         postal_code=organization.postal_code.strip(),
         city=organization.city.strip(),
         state=organization.state.strip(),
-        country=(organization.country or "DE").strip().upper(),
+        country=str(organization.country or "DE").strip().upper(),
     )
 
 
@@ -384,6 +391,7 @@ def organization_export_personal_data(*, organization: Organization) -> dict:
         for field in Organization._meta.concrete_fields
         if field.name not in skipped
     }
+    entry["country"] = str(organization.country)  # the ISO code, not django-countries' object
     entry["sectors"] = [sector.slug for sector in organization.sectors.all()]
     return {
         "exported_at": timezone.now(),

@@ -1,12 +1,14 @@
 from django.urls import include, path
 
 from . import api, linked_data_views, self_service_views, signup_views, views
+from .geo import views as geo_views
 
 app_name = "directory"
 
 urlpatterns = [
     path("", views.map_page, name="map"),
     path("api/map/", api.map_features, name="map-api"),
+    path("api/postal-code/", geo_views.postal_code_state, name="postal-code"),
     path("directory/", views.organization_list, name="list"),
     path("directory/export.csv", views.export_csv, name="export-csv"),
     path("directory/export.geojson", views.export_geojson, name="export-geojson"),

@@ -117,6 +117,20 @@ def canonical_state(state: str) -> str:
     return _STATE_BY_KEY.get(fold(state), "") if state else ""
 
 
+def german_state(*, postal_code: str = "", city: str = "") -> str:
+    """Return the German federal state of a postal code, else of a town whose name is found in
+    one state only ("" when neither tells)."""
+    gazetteer = get_gazetteer()
+    area = gazetteer.postal_code(postal_code, "DE") if postal_code.strip() else None
+    if area and area.state:
+        return area.state
+    if city.strip():
+        states = {place.state for place in gazetteer.places_named(city, "DE")}
+        if len(states) == 1:
+            return canonical_state(states.pop())
+    return ""
+
+
 def normalize_postal_code(postal_code: str, country: str) -> str:
     """Return a postal code as GeoNames writes it ("D-1067" -> "01067" in Germany)."""
     code = re.sub(r"\s+", "", postal_code).upper()

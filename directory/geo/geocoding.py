@@ -115,6 +115,7 @@ class Location:
     longitude: float
     precision: str  # "address", "postal_code" or "city" (Organization.Precision)
     source: str  # which geocoder found it: "offline", "nominatim", … or OFFLINE_FALLBACK
+    state: str = ""  # the federal state or region the geocoder puts it in, as it spells it
 
 
 class GeocoderUnavailableError(Exception):
@@ -154,7 +155,13 @@ def locate_offline(address: Address) -> Location | None:
     result = _offline_geocoder().geocode(address.as_query())
     if result is None:
         return None
-    return Location(result.latitude, result.longitude, result.raw["precision"], OFFLINE)
+    return Location(
+        result.latitude,
+        result.longitude,
+        result.raw["precision"],
+        OFFLINE,
+        state=result.raw.get("state", ""),
+    )
 
 
 @lru_cache(maxsize=1)
@@ -191,7 +198,12 @@ class OfflineGeocoder(Geocoder):
                     " ".join(part for part in (area.postal_code, area.place) if part)
                     + f", {area.state}, {country}",
                     (area.latitude, area.longitude),
-                    {"precision": POSTAL_CODE, "source": OFFLINE, "country": country},
+                    {
+                        "precision": POSTAL_CODE,
+                        "source": OFFLINE,
+                        "country": country,
+                        "state": area.state,
+                    },
                 )
             ]
         else:
@@ -203,6 +215,7 @@ class OfflineGeocoder(Geocoder):
                         "precision": CITY,
                         "source": OFFLINE,
                         "country": country,
+                        "state": place.state,
                         "population": place.population,
                     },
                 )
@@ -269,7 +282,21 @@ def _locate_online(service: str, address: Address) -> Location | None:
         result = geocode(address.as_line())
     if result is None:
         return None
-    return Location(result.latitude, result.longitude, judge_precision(result.raw), service)
+    return Location(
+        result.latitude,
+        result.longitude,
+        judge_precision(result.raw),
+        service,
+        state=_reported_state(result.raw),
+    )
+
+
+def _reported_state(raw: dict) -> str:
+    """Return the state or region a service's result lies in (Nominatim's ``address.state``,
+    Photon's ``properties.state``), "" when it says none."""
+    details = raw.get("properties") or raw.get("address") or {}
+    state = details.get("state") if isinstance(details, dict) else ""
+    return state if isinstance(state, str) else ""
 
 
 @lru_cache(maxsize=4)

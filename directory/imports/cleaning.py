@@ -18,7 +18,7 @@ from django.core.validators import URLValidator, validate_email
 from django.utils.text import Truncator
 
 from coopmap.text import fold
-from directory.models import Organization
+from directory.models import Organization, normalized_state
 
 from .duplicates import Candidate, name_key, register_key, site_key, town_key
 from .mapping import ImportOptions
@@ -390,6 +390,13 @@ def normalize_record(record: Record, options: ImportOptions, *, kind: str) -> Ro
             )
     values["country"] = country or options.default_country
     values["legal_form"] = legal_form_from_text(take("legal_form"), values["country"])
+    # A German federal state in its German name, else derived from the postal code or town.
+    values["state"] = normalized_state(
+        country=values["country"],
+        state=values["state"],
+        postal_code=values["postal_code"],
+        city=values["city"],
+    )
 
     for name in ("founded_year", "member_count"):
         text = take(name)

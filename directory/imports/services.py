@@ -499,7 +499,7 @@ def organization_candidate(organization: Organization | DirectoryEntry) -> impor
         name_key=imports.name_key(organization.name),
         site_key=imports.site_key(organization.website),
         register_key=imports.register_key(
-            organization.register_number, organization.register_court, organization.country
+            organization.register_number, organization.register_court, str(organization.country)
         ),
         position=position,
         town_key=imports.town_key(organization.postal_code, organization.city),
