@@ -23,4 +23,4 @@ RUN useradd --system --home /app coopmap \
 USER coopmap
 
 EXPOSE 8000
-CMD ["gunicorn", "coopmap.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-", "--logger-class", "coopmap.access_log.RedactingGunicornLogger"]
+CMD ["gunicorn", "coopmap.wsgi:application", "--config", "gunicorn.conf.py", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-", "--logger-class", "coopmap.access_log.RedactingGunicornLogger"]

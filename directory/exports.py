@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 
@@ -92,9 +93,16 @@ def public_records(queryset: QuerySet, *, site_url: str) -> Iterator[dict]:
     """
     url_template = site_url + reverse("directory:detail", kwargs={"slug": SLUG_PLACEHOLDER})
     sector_slugs = dict(Sector.objects.values_list("pk", "slug"))
-    rows = queryset.values_list("pk", *PUBLIC_FIELDS, SOURCE_ATTRIBUTION).iterator(
-        chunk_size=CHUNK_SIZE
-    )
+    rows = queryset.values_list("pk", *PUBLIC_FIELDS, SOURCE_ATTRIBUTION)
+    # Inside a transaction, PostgreSQL's server-side cursor streams rows as the index yields
+    # them; outside one, Django declares it WITH HOLD, which materializes every row before the
+    # first (seconds at a million). A failure midway raises: the server then breaks off the
+    # chunked response, and the client sees a failed download, not a complete-looking file.
+    with transaction.atomic(using=queryset.db):
+        yield from _records(rows.iterator(chunk_size=CHUNK_SIZE), url_template, sector_slugs)
+
+
+def _records(rows: Iterator[tuple], url_template: str, sector_slugs: dict) -> Iterator[dict]:
     for chunk in chunked(rows, CHUNK_SIZE):
         sectors = sector_ids([row[0] for row in chunk])
         for pk, *values, attribution in chunk:
