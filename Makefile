@@ -10,15 +10,25 @@ PORT ?= 8000
 SITE_URL ?= http://127.0.0.1:$(PORT)
 PYTEST_ARGS ?=
 
-.PHONY: setup run test worker beat bench lint format messages clean
+.PHONY: setup run test test-fast worker beat bench lint format messages lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[dev]"
+# Exactly the versions in the lock file, each checked against its hash. The app runs from this
+# directory; it is not installed as a package.
+$(VENV)/.installed: requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements-dev.txt
 	touch $@
+
+# Refresh the lock files after changing dependencies in pyproject.toml (needs PyPI):
+# requirements.txt for the image, requirements-dev.txt (with the dev extra) for make and CI.
+LOCK := $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
+	--no-emit-index-url --no-emit-find-links
+lock: setup
+	$(LOCK) --output-file requirements.txt pyproject.toml
+	$(LOCK) --extra dev --output-file requirements-dev.txt pyproject.toml
 
 setup: $(VENV)/.installed
 	@mkdir -p var/mail var/media
@@ -31,11 +41,17 @@ run: setup
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The inner loop: everything but the browser tests and the tests of the real services, on the
+# embedded default (whatever DATABASE_URL or REDIS_URL say), in one process per core.
+test-fast: setup
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/python -m pytest -m "not browser and not services" \
+		--ignore=tests/e2e -n auto $(PYTEST_ARGS)
+
 worker: setup
-	SITE_URL=$(SITE_URL) $(BIN)/celery -A coopmap worker --loglevel=INFO
+	SITE_URL=$(SITE_URL) $(BIN)/python -m celery -A coopmap worker --loglevel=INFO
 
 beat: setup
-	$(BIN)/celery -A coopmap beat --loglevel=INFO --schedule var/celerybeat-schedule
+	$(BIN)/python -m celery -A coopmap beat --loglevel=INFO --schedule var/celerybeat-schedule
 
 bench: setup
 	$(BIN)/python -m bench
