@@ -6,7 +6,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import conditional_page, require_safe
 
-from . import clustering
+from . import clustering, map_cells
 from .filters import OrganizationFilter
 from .models import Organization
 from .querysets import BoundingBox
@@ -47,7 +47,12 @@ def map_features(request: HttpRequest) -> JsonResponse:
     )
     if not filterset.is_valid():
         return bad_request(filterset.errors)
-    features = clustering.map_features(filterset.qs, box=box, zoom=view.cleaned_data["zoom"])
+    features = clustering.map_features(
+        filterset.qs,
+        box=box,
+        zoom=view.cleaned_data["zoom"],
+        kinds=map_cells.cell_kinds(filterset.form.cleaned_data),
+    )
     response = JsonResponse(features)
     patch_cache_control(response, public=True, max_age=MAX_AGE_SECONDS)
     return response

@@ -148,7 +148,7 @@ class Grid:
         return min(max(target, self.zoom + 1), max(INDIVIDUAL_ZOOM, self.zoom + 1), MAX_ZOOM)
 
 
-def grouped_cells(queryset: QuerySet, grid: Grid) -> list[dict]:
+def grouped_cells(queryset: QuerySet, grid: Grid, *, cell_expression=None) -> list[dict]:
     """Return one row per occupied cell: its count, mean position and extent (one query).
 
     It reads positions only: the database may answer from the (status, latitude, longitude)
@@ -156,7 +156,7 @@ def grouped_cells(queryset: QuerySet, grid: Grid) -> list[dict]:
     """
     try:
         positions, params = (
-            queryset.annotate(cell=grid.cell_expression())
+            queryset.annotate(cell=cell_expression or grid.cell_expression())
             .order_by()
             .values("cell", "latitude", "longitude")
             .query.sql_with_params()
@@ -176,50 +176,72 @@ def grouped_cells(queryset: QuerySet, grid: Grid) -> list[dict]:
         return [dict(zip(CELL_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
 
 
-def cell_members(queryset: QuerySet, grid: Grid, cells: list[dict] | None = None) -> list[dict]:
+def cell_members(
+    queryset: QuerySet, grid: Grid, cells: list[dict] | None = None, *, cell_expression=None
+) -> list[dict]:
     """Return the organizations of ``cells`` (default: all), sorted by name (one query).
 
     A cell of one organization knows its exact position (its MIN), so the database seeks
-    those positions in the index before it checks the cell.
+    those positions in the index before it checks the cell. ``cell_expression`` numbers the
+    cells as the query that found them did (default: ``grid.cell_expression()``).
     """
+    cell_expression = cell_expression or grid.cell_expression()
     if cells is not None:
         queryset = (
             queryset.filter(
                 latitude__in={cell["south"] for cell in cells},
                 longitude__in={cell["west"] for cell in cells},
             )
-            .alias(cell=grid.cell_expression())
+            .alias(cell=cell_expression)
             .filter(cell__in=[cell["cell"] for cell in cells])
         )
     return list(
-        queryset.annotate(cell=grid.cell_expression())
+        queryset.annotate(cell=cell_expression)
         .order_by("name", "pk")
         .values(*POPUP_FIELDS, "latitude", "longitude", "cell")
     )
 
 
-def map_features(queryset: QuerySet, *, box: BoundingBox, zoom: int) -> dict:
+def map_features(
+    queryset: QuerySet, *, box: BoundingBox, zoom: int, kinds: list[str] | None = None
+) -> dict:
     """Return the GeoJSON FeatureCollection of ``queryset`` (already limited to ``box``).
 
     A cell holding several organizations becomes a cluster, a cell holding one becomes that
     organization; from ``INDIVIDUAL_ZOOM`` on, every organization is a feature of its own.
     ``total`` counts every match in the box; ``organizations`` names them all, sorted by name,
     when there are at most ``LIST_LIMIT``. Two queries at most, however many organizations exist.
+
+    ``kinds`` (not None) says that ``queryset`` holds the published organizations of these kinds
+    (all for []) and nothing else filters it: the pre-aggregated cells may then answer
+    (map_cells.py, on PostgreSQL); otherwise the matches are grouped live.
     """
+    from . import map_cells  # (it builds on this module)
+
     if queryset.query.distinct:
         # A filter across a many-to-many relation (sectors) joins rows that GROUP BY would
         # count twice: group the distinct organizations instead.
         queryset = queryset.model.objects.filter(pk__in=queryset.values("pk"))
     grid = Grid.for_view(box, zoom)
     profile_url = profile_urls()
-    cells = grouped_cells(queryset, grid)
+    if connections[queryset.db].vendor == "postgresql":
+        # The cells' own SQL, so that both ways put an organization into the same cell.
+        cell_expression = map_cells.cell_expression(grid)
+    else:
+        cell_expression = grid.cell_expression()
+    if kinds is not None and map_cells.usable(queryset, grid):
+        cells = map_cells.grouped_cells(queryset, box, grid, kinds)
+    else:
+        cells = grouped_cells(queryset, grid, cell_expression=cell_expression)
     total = sum(cell["count"] for cell in cells)
     individual = grid.zoom >= INDIVIDUAL_ZOOM and total <= MAX_INDIVIDUAL
     singles = [cell for cell in cells if cell["count"] == 1]
     if individual or total <= LIST_LIMIT:
-        members = cell_members(queryset, grid) if total else []
+        members = cell_members(queryset, grid, cell_expression=cell_expression) if total else []
+    elif singles:
+        members = cell_members(queryset, grid, singles, cell_expression=cell_expression)
     else:
-        members = cell_members(queryset, grid, singles) if singles else []
+        members = []
 
     if individual:
         features = [organization_feature(row, box, profile_url) for row in members]

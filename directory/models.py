@@ -209,6 +209,13 @@ class Organization(models.Model):
             models.Index(fields=["status", "country", "state"], name="org_status_place"),
             # Duplicate search of imports: entries near a position, whatever their status.
             models.Index(fields=["latitude", "longitude"], name="org_position"),
+            # The map's strips along the west and east edges of a view (see map_cells.py), and
+            # the westmost/eastmost member of a map cell.
+            models.Index(
+                fields=["status", "longitude", "latitude"],
+                include=["kind"],
+                name="org_status_longitude",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -377,6 +384,38 @@ def display_value(field_name: str, value) -> str:
     if field.choices and value is not None:
         return str(dict(field.flatchoices).get(value, value))
     return "" if value is None else str(value)
+
+
+class MapCell(models.Model):
+    """Published organizations of one kind in one cell of the map's clustering grid at one zoom.
+
+    PostgreSQL keeps these rows exact in the same transaction as every change to
+    ``Organization`` (statement triggers, migration 0008); the map API reads them instead of
+    grouping a million rows (see map_cells.py). SQLite leaves the table empty and groups live.
+    """
+
+    zoom = models.PositiveSmallIntegerField()
+    grid_row = models.IntegerField()  # floor(Web-Mercator y / cell size), as clustering.Grid
+    grid_column = models.IntegerField()  # floor((longitude + 180) / cell size)
+    kind = models.CharField(max_length=32)
+    # Not positive-only: a CHECK would refuse the negative counts that removals propose.
+    count = models.IntegerField()
+    latitude_sum = models.FloatField()
+    longitude_sum = models.FloatField()
+    south = models.FloatField()
+    north = models.FloatField()
+    west = models.FloatField()
+    east = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["zoom", "grid_row", "grid_column", "kind"], name="mapcell_unique_cell"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} z{self.zoom} {self.grid_row}/{self.grid_column}: {self.count}"
 
 
 class OrganizationRevision(models.Model):
