@@ -3,7 +3,7 @@
 ``MapCell`` holds, per zoom 0..``MAX_CELL_ZOOM`` and kind, the count, position sums and extent
 of the published organizations in each cell of the clustering grid (clustering.py). PostgreSQL
 keeps it exact in the same transaction as every insert, update, delete or truncate of an
-organization (statement triggers with transition tables, migration 0008): a visitor never sees
+organization (statement triggers with transition tables, migration 0010): a visitor never sees
 a count that disagrees with the directory, whichever code path (services, admin, imports, raw
 SQL) wrote. ``directory_map_cells_rebuild()`` counts from scratch, for repairs.
 
@@ -44,8 +44,9 @@ FINER_ZOOMS = 3
 MARGIN = 1e-9  # degrees; far above rounding differences (1e-13), far below any real distance
 # Cells wholly inside the box stay clear of the Mercator clamp (see directory_map_y).
 INNER_LATITUDE = 85.0
-# Filters the cells can answer: by kind, a column of the cells.
-CELL_FILTERS = {"kind"}
+# Filters the cells can answer: by kind, a column of the cells; and parameters that narrow
+# nothing by themselves (the list's order, the radius of a ``near`` that is not given).
+CELL_FILTERS = {"kind", "order", "km"}
 
 # The view's cells wholly inside the box.
 INNER_CELLS_SQL = """

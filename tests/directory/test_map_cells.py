@@ -212,8 +212,19 @@ def test_the_api_reads_the_cells_in_two_queries_and_filters_fall_back_to_live(
         get_map(client, "-25,34,45,72", 3, kind="cooperative")
     assert "directory_mapcell" in queries.captured_queries[0]["sql"]
 
-    for filters in ({"q": "Genossenschaft"}, {"legal_form": "eg"}, {"state": "Berlin"}):
-        with django_assert_max_num_queries(2) as queries:
+    with django_assert_max_num_queries(2) as queries:
+        get_map(client, "-25,34,45,72", 3, order="name", km="20")
+    assert "directory_mapcell" in queries.captured_queries[0]["sql"]
+
+    for filters in (
+        {"q": "Genossenschaft"},
+        {"legal_form": "eg"},
+        {"state": "Berlin"},
+        {"country": "DE"},
+        {"near": "Berlin", "km": "50"},
+    ):
+        # (A search also reads the sectors, whose names it matches.)
+        with django_assert_max_num_queries(3) as queries:
             collection = get_map(client, "-25,34,45,72", 3, **filters)
         assert "directory_mapcell" not in " ".join(q["sql"] for q in queries.captured_queries)
         assert counted(collection)[0] == collection["total"]

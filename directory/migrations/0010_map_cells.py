@@ -231,7 +231,7 @@ def uninstall(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('directory', '0007_map_kind_filter_index'),
+        ('directory', '0009_name_trigram_index'),
     ]
 
     operations = [
