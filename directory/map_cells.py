@@ -3,7 +3,7 @@
 ``MapCell`` holds, per zoom 0..``MAX_CELL_ZOOM`` and kind, the count, position sums and extent
 of the published organizations in each cell of the clustering grid (clustering.py). PostgreSQL
 keeps it exact in the same transaction as every insert, update, delete or truncate of an
-organization (statement triggers with transition tables, migration 0010): a visitor never sees
+organization (statement triggers with transition tables, migration 0011): a visitor never sees
 a count that disagrees with the directory, whichever code path (services, admin, imports, raw
 SQL) wrote. ``directory_map_cells_rebuild()`` counts from scratch, for repairs.
 

@@ -390,7 +390,7 @@ class MapCell(models.Model):
     """Published organizations of one kind in one cell of the map's clustering grid at one zoom.
 
     PostgreSQL keeps these rows exact in the same transaction as every change to
-    ``Organization`` (statement triggers, migration 0010); the map API reads them instead of
+    ``Organization`` (statement triggers, migration 0011); the map API reads them instead of
     grouping a million rows (see map_cells.py). SQLite leaves the table empty and groups live.
     """
 

@@ -231,7 +231,7 @@ def uninstall(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('directory', '0009_name_trigram_index'),
+        ('directory', '0010_german_state_and_countries'),
     ]
 
     operations = [
