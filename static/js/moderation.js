@@ -1,5 +1,9 @@
 // The review page's map: drag the pin (or click the map) to correct an entry's position.
 // The latitude/longitude inputs stay the source of truth, so the form works without JavaScript.
+import { createMap } from "./basemap.js";
+
+const GERMANY = { center: [51.1, 10.4], zoom: 5 };
+const PLACED_ZOOM = 12;
 
 const form = document.querySelector("form[data-position-form]");
 
@@ -9,31 +13,30 @@ function readPosition(latitude, longitude) {
   return Number.isFinite(lat) && Number.isFinite(lng) ? [lat, lng] : null;
 }
 
-window.addEventListener("map:init", (event) => {
-  const { map, id } = event.detail;
-  if (!form || id !== form.dataset.map) return;
+function start() {
   const latitude = form.elements.latitude;
   const longitude = form.elements.longitude;
+  const position = readPosition(latitude, longitude);
+  const map = createMap(
+    document.getElementById(form.dataset.map),
+    position ? { center: position, zoom: PLACED_ZOOM } : GERMANY,
+  );
   let marker = null;
 
   const write = (latlng) => {
     latitude.value = latlng.lat.toFixed(6);
     longitude.value = latlng.lng.toFixed(6);
   };
-  const place = (position) => {
+  const place = (where) => {
     if (marker) {
-      marker.setLatLng(position);
+      marker.setLatLng(where);
       return;
     }
-    marker = L.marker(position, { draggable: true, title: form.dataset.pinLabel }).addTo(map);
+    marker = L.marker(where, { draggable: true, title: form.dataset.pinLabel }).addTo(map);
     marker.on("dragend", () => write(marker.getLatLng()));
   };
 
-  const position = readPosition(latitude, longitude);
-  if (position) {
-    place(position);
-    map.setView(position, 14);
-  }
+  if (position) place(position);
   map.on("click", (click) => {
     place(click.latlng);
     write(click.latlng);
@@ -47,4 +50,6 @@ window.addEventListener("map:init", (event) => {
       }
     });
   }
-});
+}
+
+if (form) start();

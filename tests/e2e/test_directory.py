@@ -49,7 +49,7 @@ def test_visitor_filters_by_kind_opens_a_profile_and_reads_it_in_english(
     expect(
         page.get_by_text("Gemeinnütziges Forschungs- und Weiterbildungsinstitut")
     ).to_be_visible()
-    expect(page.locator("#profile-map .leaflet-marker-icon")).to_be_visible()
+    expect(page.locator("#profile-map img.leaflet-marker-icon")).to_be_visible()
     assert page.locator("#profile-map").bounding_box()["height"] > 200
 
     page.locator("#language-select").select_option("en")

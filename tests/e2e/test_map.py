@@ -97,7 +97,10 @@ def test_a_marker_popup_leads_to_the_profile(page, live_server, partners):
     page.goto(live_server.url + "/")
 
     marker(page, "Hostsharing eG").click()
-    page.locator(".leaflet-popup").get_by_role("link", name="Hostsharing eG").click()
+    popup = page.locator(".leaflet-popup")
+    expect(popup.locator(".map-popup-name")).to_have_text("Hostsharing eG")
+    expect(popup.locator(".map-popup-kind")).to_have_text("Plattform-Genossenschaft · Hamburg")
+    popup.get_by_role("link", name="Profil öffnen").click()
 
     expect(page).to_have_url(live_server.url + "/directory/hostsharing-eg/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Hostsharing eG")
