@@ -53,7 +53,8 @@ def map_features(request: HttpRequest) -> JsonResponse:
         zoom=view.cleaned_data["zoom"],
         kinds=map_cells.cell_kinds(filterset.form.cleaned_data),
     )
-    response = JsonResponse(features)
+    # Compact separators: a tenth less to send for a view of a few hundred features.
+    response = JsonResponse(features, json_dumps_params={"separators": (",", ":")})
     patch_cache_control(response, public=True, max_age=MAX_AGE_SECONDS)
     return response
 

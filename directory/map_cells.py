@@ -10,10 +10,11 @@ SQL) wrote. ``directory_map_cells_rebuild()`` counts from scratch, for repairs.
 A view's box rarely follows cell edges, so one answer adds up three disjoint parts:
 
 1. the view's cells that lie wholly inside the box, read from the cells at the view's zoom;
-2. the finer cells (``FINER_ZOOMS`` zooms down) wholly inside the box but not in part 1: a
-   ring along the box's edges, each added to the view cell it lies in;
-3. the organizations of the box outside both, a strip a few pixels wide along the edges,
-   grouped live (index range scans on latitude or longitude).
+2. rings along the box's edges of finer cells, one zoom finer each (``FINER_ZOOMS`` in all):
+   the cells wholly inside the box around those of the zoom before, each added to the view's
+   cell it lies in (four rectangles per ring, read by the row-major and column-major indexes);
+3. the organizations of the box outside the finest cells, in strips a few pixels wide along the
+   edges, grouped live (index-only range scans on latitude or longitude).
 
 Every organization of the box lies in exactly one part, so counts add up to every match.
 All three place an organization in a cell by the same SQL (``directory_map_y``), and a cell
@@ -40,7 +41,7 @@ MAX_CELL_ZOOM = 14
 # Views clustered at this zoom or coarser read the cells; finer views hold few enough
 # organizations to group live (a city at zoom 14: a few thousand).
 MAX_VIEW_ZOOM = 13
-FINER_ZOOMS = 3
+FINER_ZOOMS = 4
 MARGIN = 1e-9  # degrees; far above rounding differences (1e-13), far below any real distance
 # Cells wholly inside the box stay clear of the Mercator clamp (see directory_map_y).
 INNER_LATITUDE = 85.0
@@ -48,24 +49,15 @@ INNER_LATITUDE = 85.0
 # nothing by themselves (the list's order, the radius of a ``near`` that is not given).
 CELL_FILTERS = {"kind", "order", "km"}
 
-# The view's cells wholly inside the box.
-INNER_CELLS_SQL = """
-    SELECT grid_row::bigint * %s + grid_column, count, latitude_sum, longitude_sum,
-           south, north, west, east
-    FROM directory_mapcell
-    WHERE zoom = %s AND grid_row BETWEEN %s AND %s AND grid_column BETWEEN %s AND %s
-      AND (%s OR kind = ANY(%s))
-"""
-# The finer cells inside the box around them, each numbered as the view's cell it lies in.
-RING_CELLS_SQL = """
+# Cells at a zoom as fine as the view's or finer, each numbered as the view's cell it lies in.
+CELLS_SQL = """
     SELECT (grid_row >> %s)::bigint * %s + (grid_column >> %s), count, latitude_sum,
            longitude_sum, south, north, west, east
     FROM directory_mapcell
     WHERE zoom = %s AND grid_row BETWEEN %s AND %s AND grid_column BETWEEN %s AND %s
       AND (%s OR kind = ANY(%s))
-      AND NOT (grid_row BETWEEN %s AND %s AND grid_column BETWEEN %s AND %s)
 """
-# The organizations outside both (``residual``: SQL the ORM compiled, values as parameters).
+# Organizations outside the cells (``residual``: SQL the ORM compiled, values as parameters).
 STRIP_SQL = """
     SELECT cell, 1, latitude, longitude, latitude, latitude, longitude, longitude
     FROM ({residual}) AS strip
@@ -191,63 +183,99 @@ def box_parts(box: BoundingBox) -> list[tuple[float, float]]:
 def grouped_cells(queryset: QuerySet, box: BoundingBox, grid: Grid, kinds: list[str]) -> list:
     """Return one row per occupied cell of ``grid`` in ``box`` (as clustering.grouped_cells),
     added up from the cells and a live strip along the edges: one query."""
-    fine_zoom = min(grid.zoom + FINER_ZOOMS, MAX_CELL_ZOOM)
-    levels = fine_zoom - grid.zoom
-    kind_params = [not kinds, kinds]
-    parts_sql, params = [], []
+    parts = CellQuery(grid=grid, kinds=kinds)
+    finest = min(grid.zoom + FINER_ZOOMS, MAX_CELL_ZOOM)
     for west, east in box_parts(box):
-        rows = row_span(box.south, box.north, grid.zoom)
-        columns = column_span(west, east, grid.zoom)
-        fine_rows = row_span(box.south, box.north, fine_zoom)
-        fine_columns = column_span(west, east, fine_zoom)
-        if not rows.empty and not columns.empty:
-            parts_sql.append(INNER_CELLS_SQL)
-            params += [grid.stride, grid.zoom, rows.first, rows.last, columns.first]
-            params += [columns.last, *kind_params]
-        if fine_rows.empty or fine_columns.empty:
-            residual = queryset.filter(longitude__gte=west, longitude__lte=east)
-        else:
-            first_row, last_row = rows.scaled(levels)
-            first_column, last_column = columns.scaled(levels)
-            parts_sql.append(RING_CELLS_SQL)
-            params += [levels, grid.stride, levels, fine_zoom, fine_rows.first, fine_rows.last]
-            params += [fine_columns.first, fine_columns.last, *kind_params]
-            params += [first_row, last_row, first_column, last_column]
-            strips = Q()
-            for condition, bound in (
-                ("latitude__lt", fine_rows.low),
-                ("latitude__gt", fine_rows.high),
-                ("longitude__lt", fine_columns.low),
-                ("longitude__gt", fine_columns.high),
-            ):
-                if bound is not None:
-                    strips |= Q(**{condition: bound})
-            if not strips:
-                continue  # the finer cells cover this part of the box entirely
-            residual = (
-                queryset.filter(longitude__gte=west, longitude__lte=east)
-                .filter(strips)
-                .alias(fine_row=grid_row(fine_zoom), fine_column=grid_column(fine_zoom))
-                .exclude(
-                    fine_row__range=(fine_rows.first, fine_rows.last),
-                    fine_column__range=(fine_columns.first, fine_columns.last),
-                )
+        inner_rows = row_span(box.south, box.north, grid.zoom)
+        inner_columns = column_span(west, east, grid.zoom)
+        parts.add_cells(grid.zoom, inner_rows.first, inner_rows.last, inner_columns)
+        # Rings of finer cells, each within the box and around the cells of the zoom before.
+        for zoom in range(grid.zoom + 1, finest + 1):
+            rows = row_span(box.south, box.north, zoom)
+            columns = column_span(west, east, zoom)
+            if inner_rows.empty or inner_columns.empty:
+                parts.add_cells(zoom, rows.first, rows.last, columns)
+            else:
+                first_row, last_row = inner_rows.scaled(1)
+                first_column, last_column = inner_columns.scaled(1)
+                parts.add_cells(zoom, rows.first, min(first_row - 1, rows.last), columns)
+                parts.add_cells(zoom, max(last_row + 1, rows.first), rows.last, columns)
+                middle = (max(first_row, rows.first), min(last_row, rows.last))
+                parts.add_cells(zoom, *middle, Span(columns.first, first_column - 1, None, None))
+                parts.add_cells(zoom, *middle, Span(last_column + 1, columns.last, None, None))
+            inner_rows, inner_columns = rows, columns
+        parts.add_strips(
+            queryset.filter(longitude__gte=west, longitude__lte=east),
+            zoom=finest,
+            rows=inner_rows,
+            columns=inner_columns,
+        )
+    return parts.fetch(connections[queryset.db])
+
+
+class CellQuery:
+    """One SQL query adding up parts of a box: rectangles of cells and strips of organizations,
+    each numbered by the cell of ``grid`` it lies in."""
+
+    def __init__(self, *, grid: Grid, kinds: list[str]) -> None:
+        self.grid = grid
+        self.kind_params = [not kinds, kinds]
+        self.parts: list[str] = []
+        self.params: list = []
+
+    def add_cells(self, zoom: int, first_row: int, last_row: int, columns: Span) -> None:
+        """Add the cells at ``zoom`` in rows ``first_row..last_row`` and ``columns``."""
+        if last_row < first_row or columns.empty:
+            return
+        shift = zoom - self.grid.zoom
+        self.parts.append(CELLS_SQL)
+        self.params += [shift, self.grid.stride, shift, zoom, first_row, last_row]
+        self.params += [columns.first, columns.last, *self.kind_params]
+
+    def add_strips(self, queryset: QuerySet, *, zoom: int, rows: Span, columns: Span) -> None:
+        """Add the organizations of ``queryset`` outside the cells at ``zoom`` in ``rows`` and
+        ``columns``: up to four disjoint strips along the edges, each an index range scan."""
+        if rows.empty or columns.empty:
+            self.add_organizations(queryset)
+            return
+        # The strips' margins hold some organizations of the cells: the exact test leaves
+        # them out, placing each organization as the cells do.
+        queryset = queryset.alias(fine_row=grid_row(zoom), fine_column=grid_column(zoom)).exclude(
+            fine_row__range=(rows.first, rows.last),
+            fine_column__range=(columns.first, columns.last),
+        )
+        inside_rows = Q()
+        if rows.low is not None:
+            self.add_organizations(queryset.filter(latitude__lt=rows.low))
+            inside_rows &= Q(latitude__gte=rows.low)
+        if rows.high is not None:
+            self.add_organizations(queryset.filter(inside_rows, latitude__gt=rows.high))
+            inside_rows &= Q(latitude__lte=rows.high)
+        if columns.low is not None:
+            self.add_organizations(queryset.filter(inside_rows, longitude__lt=columns.low))
+        if columns.high is not None:
+            west_edge = Q() if columns.low is None else Q(longitude__gte=columns.low)
+            self.add_organizations(
+                queryset.filter(inside_rows, west_edge, longitude__gt=columns.high)
             )
+
+    def add_organizations(self, queryset: QuerySet) -> None:
         try:
-            residual_sql, residual_params = (
-                residual.annotate(cell=cell_expression(grid))
+            sql, params = (
+                queryset.annotate(cell=cell_expression(self.grid))
                 .order_by()
                 .values("cell", "latitude", "longitude")
                 .query.sql_with_params()
             )
         except EmptyResultSet:
-            continue
-        parts_sql.append(STRIP_SQL.format(residual=residual_sql))
-        params += list(residual_params)
-    if not parts_sql:
-        return []
-    union = " UNION ALL ".join(f"({part})" for part in parts_sql)
-    sql = TOTALS_SQL.format(parts=union)
-    with connections[queryset.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        return [dict(zip(CELL_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
+            return
+        self.parts.append(STRIP_SQL.format(residual=sql))
+        self.params += list(params)
+
+    def fetch(self, connection) -> list[dict]:
+        if not self.parts:
+            return []
+        union = " UNION ALL ".join(f"({part})" for part in self.parts)
+        with connection.cursor() as cursor:
+            cursor.execute(TOTALS_SQL.format(parts=union), self.params)
+            return [dict(zip(CELL_COLUMNS, row, strict=True)) for row in cursor.fetchall()]

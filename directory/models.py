@@ -413,6 +413,8 @@ class MapCell(models.Model):
                 fields=["zoom", "grid_row", "grid_column", "kind"], name="mapcell_unique_cell"
             )
         ]
+        # The west and east edges of a ring (a few columns, many rows): see map_cells.py.
+        indexes = [models.Index(fields=["zoom", "grid_column", "grid_row"], name="mapcell_columns")]
 
     def __str__(self) -> str:
         return f"{self.kind} z{self.zoom} {self.grid_row}/{self.grid_column}: {self.count}"
