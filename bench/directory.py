@@ -192,9 +192,7 @@ def load_postgresql(count: int, sector_ids: list[int]) -> None:
         columns.append(connection.ops.quote_name(column))
         if column in expressions:
             # "%" is psycopg's placeholder sign: the modulo operator is written "%%".
-            selects.append(
-                expressions[column].replace("{n}", str(len(cities))).replace("%", "%%")
-            )
+            selects.append(expressions[column].replace("{n}", str(len(cities))).replace("%", "%%"))
         elif field.null:
             selects.append("NULL")
         else:

@@ -202,6 +202,16 @@ def test_the_map_api_takes_near_too(client, directory):
     assert [item["name"] for item in api["organizations"]] == ["Hosting-Genossenschaft Nord"]
 
 
+def test_the_map_page_offers_near_and_says_what_it_understood(english, directory):
+    html = english.get(reverse("directory:map"), {"near": "Kassel", "km": "30"}).content.decode()
+    assert 'name="near"' in html
+    assert 'name="km"' in html
+    assert "Within 30 km of Kassel" in html
+    bad = english.get(reverse("directory:map"), {"near": "Xyzzyhausen"})
+    assert bad.status_code == 200
+    assert "We do not know the place" in bad.content.decode()
+
+
 @pytest.mark.parametrize(
     ("params", "message"),
     [
