@@ -29,3 +29,22 @@ def check_geocoder(app_configs, **kwargs) -> list[Error]:
 
     problem = check_geocoder_setting()
     return [Error(problem, id="coopmap.E003")] if problem else []
+
+
+@register()
+def check_report_timeouts(app_configs, **kwargs) -> list[Error]:
+    """Reports: resend < stuck, and stuck beyond the task time limit and the redelivery."""
+    resend = settings.REPORT_RESEND_MINUTES * 60
+    stuck = settings.REPORT_STUCK_MINUTES * 60
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600)
+    longest = max(settings.CELERY_TASK_TIME_LIMIT or 0, visibility)
+    if 0 < resend < stuck and stuck > longest:
+        return []
+    return [
+        Error(
+            "REPORT_RESEND_MINUTES must be shorter than REPORT_STUCK_MINUTES, and that longer "
+            f"than CELERY_TASK_TIME_LIMIT and CELERY_VISIBILITY_TIMEOUT ({longest} s): "
+            "otherwise the sweep fails reports that a worker would still finish.",
+            id="coopmap.E004",
+        )
+    ]

@@ -232,10 +232,15 @@ IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=20 * 1024 *
 # A cell of a report resting on fewer organizations than this is shown as "< k" in everything
 # that may leave the managers' area (exports, the PDF, the public needs-by-state figures).
 REPORT_MIN_CELL = env.int("REPORT_MIN_CELL", default=5)
-# A running report without a sign of life for this long, or queued this long, is failed.
-REPORT_STUCK_MINUTES = env.int("REPORT_STUCK_MINUTES", default=30)
-# A report still queued after this long is sent to the broker again (its message may be lost).
-REPORT_RESEND_MINUTES = env.int("REPORT_RESEND_MINUTES", default=5)
+# Timeouts in this order (coopmap/checks.py refuses others): a report without a sign of life
+# for REPORT_RESEND_MINUTES is sent to the workers again (its worker may have died, or its
+# message been lost; a build still alive elsewhere keeps its lock and the copy does nothing);
+# it is failed only when no worker took it for REPORT_STUCK_MINUTES, longer than a task may
+# run and than the broker takes to redeliver a dead worker's message, or when builds died
+# REPORT_MAX_ATTEMPTS times (a report that kills its worker).
+REPORT_RESEND_MINUTES = env.int("REPORT_RESEND_MINUTES", default=2)
+REPORT_STUCK_MINUTES = env.int("REPORT_STUCK_MINUTES", default=90)
+REPORT_MAX_ATTEMPTS = env.int("REPORT_MAX_ATTEMPTS", default=3)
 # Only tests set this: a pause per question while building, to kill a worker midway.
 REPORT_BUILD_DELAY_SECONDS = env.float("REPORT_BUILD_DELAY_SECONDS", default=0.0)
 

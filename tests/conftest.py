@@ -1,6 +1,7 @@
 """Shared fixtures: users of every role and factories for directory data."""
 
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -211,6 +212,8 @@ class CeleryWorker:
             stdout=self.log_path.open("ab"),
             stderr=subprocess.STDOUT,
             cwd=Path(__file__).resolve().parent.parent,
+            # Its own process group: kill() ends the main process and its pool, by id.
+            start_new_session=True,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -221,11 +224,19 @@ class CeleryWorker:
         self.stop()
         raise RuntimeError(f"celery worker did not answer in {timeout}s; see {self.log_path}")
 
+    def pids(self) -> list[int]:
+        """Return the ids of the worker's processes: the main one and its pool."""
+        if not self.process or self.process.poll() is not None:
+            return []
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [self.process.pid, *map(int, children.read_text().split())]
+
     def kill(self) -> None:
         """Kill the worker and its pool at once (SIGKILL), as a crash or OOM kill would."""
         if self.process and self.process.poll() is None:
-            subprocess.run(["pkill", "-9", "-f", self.hostname], check=False)
+            os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
+            time.sleep(0.5)  # the pool's processes are gone too once the kernel reaped them
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

@@ -370,27 +370,40 @@ class SweepOutcome:
 
 
 def reports_sweep(*, now: datetime | None = None) -> SweepOutcome:
-    """Fail reports stuck past ``REPORT_STUCK_MINUTES``; send again those queued too long.
+    """Send again reports that show no progress; fail those no worker can finish.
 
-    Stuck: running without a sign of life, or queued without any worker taking it, for that
-    long. A report still queued ``REPORT_RESEND_MINUTES`` after it was last sent may have lost
-    its message (a broker outage, a purge): it is sent again, which is harmless if not, since
-    the build is idempotent.
+    A queued report not taken, or a running one without a sign of life, for
+    ``REPORT_RESEND_MINUTES`` since it was last sent is sent again: its message may be lost (a
+    broker outage, a purge) or its worker dead (killed as a whole, its message waits for the
+    broker's visibility timeout). A build still alive holds the report's lock, so the copy does
+    nothing; otherwise the copy rebuilds it from scratch. Failed: no worker took it for
+    ``REPORT_STUCK_MINUTES``, or ``REPORT_MAX_ATTEMPTS`` builds died.
     """
     now = now or timezone.now()
     stuck = now - timedelta(minutes=settings.REPORT_STUCK_MINUTES)
+    resend = now - timedelta(minutes=settings.REPORT_RESEND_MINUTES)
     outcome = SweepOutcome()
+    running = Q(status=Report.Status.RUNNING)
+    queued = Q(status=Report.Status.QUEUED)
+    silent = running & Q(heartbeat_at__lt=resend)
     outcome.failed = Report.objects.filter(
-        Q(status=Report.Status.RUNNING, heartbeat_at__lt=stuck)
-        | Q(status=Report.Status.QUEUED, created_at__lt=stuck)
+        (running & Q(heartbeat_at__lt=stuck)) | (queued & Q(created_at__lt=stuck))
     ).update(
         status=Report.Status.FAILED,
         error=_("Stuck: no worker finished it within %(minutes)s minutes.")
         % {"minutes": settings.REPORT_STUCK_MINUTES},
         finished_at=now,
     )
-    resend = now - timedelta(minutes=settings.REPORT_RESEND_MINUTES)
-    for report in Report.objects.filter(status=Report.Status.QUEUED, enqueued_at__lt=resend):
+    outcome.failed += Report.objects.filter(
+        silent & Q(attempts__gte=settings.REPORT_MAX_ATTEMPTS)
+    ).update(
+        status=Report.Status.FAILED,
+        error=_("Its worker stopped %(count)s times while building it.")
+        % {"count": settings.REPORT_MAX_ATTEMPTS},
+        finished_at=now,
+    )
+    due = Report.objects.filter((queued | silent) & Q(enqueued_at__lt=resend))
+    for report in due:
         with transaction.atomic():
             Report.objects.filter(pk=report.pk).update(enqueued_at=now)
             _report_enqueue(report)
