@@ -258,6 +258,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def embedded_env(tmp_path) -> dict:
+    """Serve from the embedded default: the access log does not depend on the database, and the
+    configured DATABASE_URL names a database that need not exist outside the test run."""
+    env = {**os.environ, "VAR_DIR": str(tmp_path)}
+    env.pop("DATABASE_URL", None)
+    env.pop("REDIS_URL", None)
+    return env
+
+
 def wait_and_get(url: str, *, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while True:
@@ -300,7 +309,7 @@ def test_runserver_access_log_has_no_tokens(tmp_path):
         server = subprocess.Popen(
             [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
             cwd=ROOT,
-            env={**os.environ, "VAR_DIR": str(tmp_path)},
+            env=embedded_env(tmp_path),
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -331,7 +340,7 @@ def test_gunicorn_access_log_has_no_tokens(tmp_path):
             "coopmap.access_log.RedactingGunicornLogger",
         ],
         cwd=ROOT,
-        env={**os.environ, "VAR_DIR": str(tmp_path)},
+        env=embedded_env(tmp_path),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -1,5 +1,7 @@
 """A visitor browses the directory in Chromium: filter, open a profile, switch the language."""
 
+import re
+
 from playwright.sync_api import expect
 
 from directory.models import Organization
@@ -36,8 +38,9 @@ def test_visitor_filters_by_kind_opens_a_profile_and_reads_it_in_english(
     page.locator('input[name="kind"][value="network_partner"]').check()
     page.locator('form[role="search"] button[type="submit"]').click()
 
+    # The form submits every field (near, km, order too); what matters is the kind chosen.
     expect(page).to_have_url(
-        live_server.url + "/directory/?q=&kind=network_partner&state=&country="
+        re.compile(re.escape(live_server.url) + r"/directory/\?.*kind=network_partner")
     )
     expect(results.get_by_role("link", name="Hostsharing eG")).to_have_count(0)
     results.get_by_role("link", name="K8 Institut für strategische Ästhetik gGmbH").click()
