@@ -12,6 +12,7 @@ from django.views.decorators.cache import cache_control
 
 from .models import Question, Survey
 from .reporting import needs
+from .reporting.types import ResultEncoder
 
 
 def _survey(request: HttpRequest) -> Survey:
@@ -55,6 +56,7 @@ def needs_by_state_json(request: HttpRequest) -> JsonResponse:
             "states": [{**row, "label": _state_label(row["state"])} for row in data["states"]],
             "total": {**data["total"], "label": _state_label(None)},
         },
+        encoder=ResultEncoder,
         json_dumps_params={"ensure_ascii": False},
     )
 

@@ -86,6 +86,8 @@ def report_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "survey": report.survey,
         "exact": exact,
         "facts": report_facts(result),
+        "notes": suppression.withheld_notes(result),
+        "footnote": suppression.footnote(result["meta"]["min_cell"]),
         "columns": result["columns"],
         "sections": _sections(result),
         "texts": _texts(report.result),
@@ -196,6 +198,8 @@ class QuestionDisplay:
     chart: Chart | None
     rows: list[TableRow]
     facts: list[TableRow]
+    hidden: bool = False  # some figure is withheld: the footnote says why
+    withheld: bool = False  # nothing of its figures is published
 
 
 def _cells(counts, shares=None) -> list[Cell]:
@@ -256,7 +260,17 @@ def _sections(result: dict) -> list[dict]:
                 TableRow(_("Not asked"), _cells(question["not_asked"])),
             ]
             chart = question_chart(question, columns)
-            questions.append(QuestionDisplay(question, chart, rows, facts))
+            hidden = suppression.has_hidden(question)
+            questions.append(
+                QuestionDisplay(
+                    question,
+                    chart,
+                    rows,
+                    facts,
+                    hidden=hidden,
+                    withheld=hidden and chart is None,
+                )
+            )
         sections.append(
             {"title": section["title"], "code": section["code"], "questions": questions}
         )

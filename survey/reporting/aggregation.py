@@ -21,14 +21,9 @@ What counts, and how (the method section of the PDF says the same in words):
   column per group after the column of all organizations. Sectors overlap: an organization with
   several sectors counts in each of them, one without in "No sector". Size classes are by the
   number of members.
-- **Small cells** (``suppressed``): a count resting on fewer than k organizations (setting
-  ``REPORT_MIN_CELL``, default 5) is shown as "< k", and so is every figure of a group with
-  fewer than k respondents. Where counts add up to a shown total (the options of a
-  single-choice question, the groups of a breakdown), one more cell is hidden so that the
-  hidden one cannot be worked out by subtraction; a share is hidden with its count or with the
-  total it divides by. Means and medians are hidden with the count they rest on; minimum and
-  maximum (single answers) are left out altogether. The result kept in the database holds
-  exact figures; exports that may leave the managers' area and the PDF apply ``suppressed``.
+- **Small numbers** are protected by ``suppression.suppressed`` (its docstring states the
+  rule). The result kept in the database holds exact figures; exports that may leave the
+  managers' area and the PDF apply ``suppressed``.
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@
 A chart has one group of bars per answer option (or matrix item); within a group, one bar
 per column of the report: the column of all organizations without a breakdown, one per group
 with one. Choice, yes/no, scale and number questions plot shares of the organizations that
-answered; matrix questions plot the mean rating of each item. A hidden (small) cell has no
-bar, only its "< k" label.
+answered; matrix questions plot the mean rating of each item. With a breakdown, the column of
+all organizations is drawn first, then every group whose figures are published; a withheld
+figure (``Hidden``) has no bar, only its "—" label.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from survey.models import Question
 
-from .suppression import is_hidden
+from .types import HIDDEN_TEXT, is_hidden
 
 Kind = Question.Kind
 
@@ -38,7 +39,7 @@ def format_share(share) -> str:
     if share is None:
         return "–"
     if is_hidden(share):
-        return share
+        return HIDDEN_TEXT
     # number_format cuts decimals off rather than rounding them.
     return f"{number_format(round(share * 100, 1), 1)} %"
 
@@ -47,7 +48,7 @@ def format_number(value, digits: int = 1) -> str:
     if value is None:
         return "–"
     if is_hidden(value):
-        return value
+        return HIDDEN_TEXT
     return number_format(round(value, digits), digits, force_grouping=True)
 
 
@@ -116,20 +117,26 @@ class Chart:
         return len(self.legend) > 1
 
 
-def _plotted_columns(columns: list[dict]) -> list[int]:
-    """Return the indexes of the columns to draw: the groups if any, else all organizations."""
-    return list(range(1, len(columns))) if len(columns) > 1 else [0]
+def _plotted_columns(question: dict, columns: list[dict]) -> list[int]:
+    """Return the indexes of the columns to draw: all organizations, then the groups, leaving
+    out what is withheld (a withheld group, or a question too few answered in a column)."""
+    withheld = question.get("withheld") or [None] * len(columns)
+    return [
+        i
+        for i, column in enumerate(columns)
+        if not column.get("withheld") and not withheld[i] and question["answered"][i]
+    ]
 
 
 def question_chart(question: dict, columns: list[dict]) -> Chart | None:
-    """Return the chart of one question of a (possibly suppressed) result, or None."""
-    plotted = _plotted_columns(columns)
-    # The column of all organizations keeps the first colour; groups take the others.
-    offset = 0 if len(columns) == 1 else 1
-    legend = [
-        LegendEntry(columns[i]["label"], PALETTE[(n + offset) % len(PALETTE)])
-        for n, i in enumerate(plotted)
-    ]
+    """Return the chart of one question of a (possibly suppressed) result, or None if it has
+    nothing to draw (no published figures)."""
+    plotted = _plotted_columns(question, columns)
+    if not plotted:
+        return None
+    # The column of all organizations keeps the first colour (the site's accent), every group
+    # the same colour in every chart.
+    legend = [LegendEntry(columns[i]["label"], PALETTE[i % len(PALETTE)]) for i in plotted]
     if question["kind"] == Kind.MATRIX:
         groups = [
             BarGroup(

@@ -23,7 +23,6 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
@@ -49,7 +48,8 @@ from .charts import (
     format_share,
     question_chart,
 )
-from .suppression import is_hidden
+from .suppression import footnote, has_hidden, is_hidden, method_text, withheld_notes
+from .types import ResultEncoder
 
 Kind = Question.Kind
 
@@ -91,8 +91,13 @@ AGGREGATE_HEADER = (
 
 def _number(value, digits: int = 4):
     if value is None or is_hidden(value):
-        return "" if value is None else value
+        return ""
     return round(float(value), digits)
+
+
+def _plain(value):
+    """A figure for a file: a withheld one is an empty cell (never a text among numbers)."""
+    return "" if is_hidden(value) else value
 
 
 def aggregate_rows(result: Mapping) -> Iterator[list]:
@@ -124,7 +129,7 @@ def aggregate_rows(result: Mapping) -> Iterator[list]:
                     f"({name.replace('_', ' ')})",
                     label,
                     *group,
-                    question[name][i],
+                    _plain(question[name][i]),
                     "",
                     *_mean_median(stats, i),
                 ]
@@ -136,7 +141,7 @@ def aggregate_rows(result: Mapping) -> Iterator[list]:
                         "(answered)",
                         _("Answered"),
                         *group,
-                        totals[i],
+                        _plain(totals[i]),
                         "",
                         *_mean_median(stats, i),
                     ]
@@ -147,7 +152,7 @@ def aggregate_rows(result: Mapping) -> Iterator[list]:
                         row["code"],
                         row["label"],
                         *group,
-                        row["counts"][i],
+                        _plain(row["counts"][i]),
                         _number(row["shares"][i]),
                         "",
                         "",
@@ -171,7 +176,7 @@ def write_csv(rows: Iterable[Sequence], header: Sequence[str], path: Path) -> No
 
 def write_json(result: Mapping, path: Path) -> None:
     with path.open("w", encoding="utf-8") as file:
-        json.dump(result, file, ensure_ascii=False, indent=1, cls=DjangoJSONEncoder)
+        json.dump(result, file, ensure_ascii=False, indent=1, cls=ResultEncoder)
 
 
 # --- Each organization's answers (internal reports only) --------------------------------------
@@ -309,6 +314,8 @@ class _Sheet:
     def row(self, *values, bold: bool = False, percent_from: int | None = None) -> None:
         cells = []
         for n, value in enumerate(values):
+            if is_hidden(value):
+                value = None  # withheld: an empty cell, explained by the footnote
             cell = WriteOnlyCell(self.sheet, value=neutralize(value))
             if bold:
                 cell.font = self.bold
@@ -329,7 +336,7 @@ def write_xlsx(result: Mapping, path: Path, *, answers: Iterable[Sequence] | Non
         sheet.sheet.column_dimensions["A"].width = 48
         sheet.row(section["title"], bold=True)
         for question in section["questions"]:
-            _question_block(sheet, question, columns)
+            _question_block(sheet, question, columns, result["meta"]["min_cell"])
     if answers is not None:
         sheet = _Sheet(workbook, _("Answers"), used)
         sheet.row(*ANSWERS_HEADER, bold=True)
@@ -371,7 +378,7 @@ def _summary_sheet(sheet: _Sheet, result: Mapping) -> None:
         )
 
 
-def _question_block(sheet: _Sheet, question: Mapping, columns: list[dict]) -> None:
+def _question_block(sheet: _Sheet, question: Mapping, columns: list[dict], k: int) -> None:
     sheet.row()
     sheet.row(question["text"], bold=True)
     if question["condition"]:
@@ -405,6 +412,8 @@ def _question_block(sheet: _Sheet, question: Mapping, columns: list[dict]) -> No
     counts_row(_("Answered"), question["answered"])
     counts_row(_("Skipped"), question["skipped"])
     counts_row(_("Not asked"), question["not_asked"])
+    if has_hidden(question):
+        sheet.row(_("Empty cells: ") + footnote(k))
 
 
 def report_facts(result: Mapping) -> list[tuple[str, str]]:
@@ -424,9 +433,14 @@ def report_facts(result: Mapping) -> list[tuple[str, str]]:
         k = meta["min_cell"]
         facts.append(
             (
-                _("Small figures"),
-                _("Figures resting on fewer than %(k)s organizations are shown as “< %(k)s”.")
-                % {"k": k},
+                _("Small numbers"),
+                " ".join(
+                    [
+                        _("Answers are shown only for groups of at least %(k)s organizations.")
+                        % {"k": k},
+                        *withheld_notes(result),
+                    ]
+                ),
             )
         )
     else:
@@ -496,7 +510,7 @@ def write_pdf(result: Mapping, path: Path) -> None:
         pdf.add_page()
         pdf.paragraph(section["title"], size=16, style="B", gap=3)
         for question in section["questions"]:
-            _question_pdf_block(pdf, question, result["columns"])
+            _question_pdf_block(pdf, question, result["columns"], meta["min_cell"])
     pdf.output(str(path))
 
 
@@ -530,14 +544,8 @@ def _method_pages(pdf: ReportPDF, result: Mapping) -> None:
             "shown to the organizations whose answers meet it: only they can skip it, the "
             "others count as not asked."
         ),
-        _(
-            "To protect individual organizations, every figure resting on fewer than %(k)s "
-            "organizations is shown as “< %(k)s”, and so is every figure of a group with fewer "
-            "than %(k)s organizations. Where figures add up to a total, one more figure is "
-            "hidden, so that none can be worked out by subtraction. Written answers are not "
-            "part of this report."
-        )
-        % {"k": k},
+        *method_text(k),
+        footnote(k),
     ]
     if meta["breakdown"]:
         paragraphs.append(
@@ -581,7 +589,7 @@ def _method_pages(pdf: ReportPDF, result: Mapping) -> None:
         pdf.ln()
 
 
-def _question_pdf_block(pdf: ReportPDF, question: Mapping, columns: list[dict]) -> None:
+def _question_pdf_block(pdf: ReportPDF, question: Mapping, columns: list[dict], k: int) -> None:
     chart = question_chart(question, columns)
     scale = (pdf.w - 2 * PAGE_MARGIN) / CHART_WIDTH
     needed = 24 + (chart.height * scale if chart else 6)
@@ -603,11 +611,17 @@ def _question_pdf_block(pdf: ReportPDF, question: Mapping, columns: list[dict]) 
     pdf.paragraph(facts, size=9, gap=2)
     pdf.set_text_color(*TEXT_COLOR)
     if chart is None:
-        pdf.paragraph(
-            _("Written answers are not included (individual answers)."), size=9, style="I"
-        )
+        if question["rows"] or question["items"]:
+            text = _("Figures withheld: too few organizations answered this question.")
+        else:
+            text = _("Written answers are not included (individual answers).")
+        pdf.paragraph(text, size=9, style="I")
         return
     _draw_chart(pdf, chart, scale)
+    if has_hidden(question):
+        pdf.set_text_color(*MUTED_COLOR)
+        pdf.paragraph(footnote(k), size=8, gap=1)
+        pdf.set_text_color(*TEXT_COLOR)
 
 
 def _rgb(color: str) -> tuple[int, int, int]:

@@ -10,7 +10,7 @@ from django.db.models import Count, Exists, OuterRef
 from directory.geo.gazetteer import GERMAN_STATES
 from survey.models import Answer, AnswerChoice, Question, Response, Survey
 
-from .suppression import hidden_marker, hide_small_cells, is_hidden
+from .suppression import is_hidden, shown_columns
 
 ABROAD_OR_UNKNOWN = ""
 
@@ -28,8 +28,10 @@ def need_categories(survey: Survey) -> list[tuple[str, str]]:
 def needs_by_state(survey: Survey, *, categories: Sequence[str], min_cell: int) -> dict:
     """Return how many organizations need each of ``categories``, per German federal state.
 
-    Aggregated and suppressed, for the public: counts of 1 to ``min_cell - 1`` organizations
-    (and what would give them away by subtraction) are shown as "< k". Organizations abroad or
+    Aggregated and protected for the public by the rule of the reports (``suppression``): the
+    number of respondents per state is always shown; the needs of a state with 1 to
+    ``min_cell - 1`` respondents (and of one more where the withheld ones could be worked out
+    from the total) are ``Hidden``, and the row says ``withheld``. Organizations abroad or
     without a state form one more row. Each category costs one query.
     """
     from directory.geo.gazetteer import canonical_state
@@ -45,10 +47,8 @@ def needs_by_state(survey: Survey, *, categories: Sequence[str], min_cell: int) 
 
     states = [*GERMAN_STATES, ABROAD_OR_UNKNOWN]
     respondents = per_state(responses)
-    cells = {("respondents", state): respondents.get(state, 0) for state in states}
-    cells["respondents", None] = sum(respondents.values())
-    size_line = [(("respondents", None), [("respondents", state) for state in states])]
-    hidden = hide_small_cells(cells, min_cell=min_cell, lines=size_line, prefer_nonzero=True)
+    bases = [sum(respondents.values()), *(respondents.get(state, 0) for state in states)]
+    withheld = shown_columns(bases, k=min_cell, partitioned=True)
     needs = {}
     for code in categories:
         needing = per_state(
@@ -69,33 +69,18 @@ def needs_by_state(survey: Survey, *, categories: Sequence[str], min_cell: int) 
                 )
             )
         )
-        need_cells = {(code, state): needing.get(state, 0) for state in states}
-        need_cells[code, None] = sum(needing.values())
-        hidden |= hide_small_cells(
-            need_cells,
-            min_cell=min_cell,
-            lines=[((code, None), [(code, state) for state in states])],
-            forced=[(code, state) for state in states if ("respondents", state) in hidden],
-            prefer_nonzero=True,
-        )
-        needs[code] = need_cells
-    marker = hidden_marker(min_cell)
-
-    def shown(key, value):
-        return marker if key in hidden else value
-
+        needs[code] = {state: needing.get(state, 0) for state in states}
+        needs[code][None] = sum(needing.values())
     rows = []
-    for state in [*states, None]:
-        row = {
-            "state": state,
-            "respondents": shown(("respondents", state), cells["respondents", state]),
-            "needs": {},
-        }
+    for position, state in enumerate([None, *states]):
+        hidden = withheld.get(position)
+        count_of = sum(respondents.values()) if state is None else respondents.get(state, 0)
+        row = {"state": state, "respondents": count_of, "withheld": hidden is not None, "needs": {}}
         for code in categories:
-            count = shown((code, state), needs[code][code, state])
+            count = hidden or needs[code][state]
             share = None
-            if not is_hidden(count) and not is_hidden(row["respondents"]) and row["respondents"]:
-                share = round(count / row["respondents"], 4)
+            if not is_hidden(count) and count_of:
+                share = round(count / count_of, 4)
             row["needs"][code] = {"count": count, "share": share}
         rows.append(row)
-    return {"states": rows[:-1], "total": rows[-1]}
+    return {"states": rows[1:], "total": rows[0]}

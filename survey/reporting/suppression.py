@@ -1,19 +1,52 @@
-"""Small-cell protection: what of a report may leave the managers' area (see ``suppressed``)."""
+"""Protection of small numbers: what of a report may leave the managers' area.
+
+The rule (the method page of every report states it in words, ``method_text``):
+
+1. **Counts that identify nobody are always shown**: invited organizations, submitted
+   responses and the response rate, for all respondents and for every group.
+2. **Group threshold.** Figures (counts of answers, shares, means, medians) are published
+   only for a group of at least k respondents (setting ``REPORT_MIN_CELL``, default 5): the
+   whole report, a column of a breakdown, and within it the organizations that answered a
+   question (or rated a matrix item). A smaller group is withheld whole, with a sentence
+   saying why, instead of a wall of hidden cells; each withheld figure is a ``Hidden`` value,
+   shown as "—" with a footnote.
+3. **Complementary suppression.** Where the groups of a breakdown add up to the column of all
+   respondents (every breakdown but sectors), the withheld groups together must again rest
+   on none or at least k organizations, else the smallest published group is withheld too, so
+   that no withheld group can be worked out by subtracting the published ones from the total.
+4. **Ranges of numbers** (number questions: members, hours, euros) can point at a single
+   organization (the largest); a range held by fewer than k organizations is hidden, plus
+   one more where a single hidden range could be worked out from the others (``hide_small_cells``).
+5. Minimum and maximum, free texts and each organization's needs and offers (individual
+   answers) never leave the managers' area.
+
+Statistical offices publish the same way: a minimum number of units per published cell or
+group (Eurostat and Destatis use thresholds of 3 to 10), with secondary (complementary)
+suppression against differencing; dominance rules for sums of money do not apply here, since
+a report shows counts, shares, means and medians but no totals.
+"""
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from survey.models import Question
 
-from .aggregation import iter_questions
+from .types import Hidden, is_hidden
+
+__all__ = ["Hidden", "hide_small_cells", "is_hidden", "method_text", "rounded", "suppressed"]
 
 Kind = Question.Kind
 
 Key = tuple
+
+SMALL = Hidden("small")
+COMPLEMENTARY = Hidden("complementary")
+GROUP = Hidden("group")
 
 
 def hide_small_cells(
@@ -67,124 +100,260 @@ def hide_small_cells(
     return hidden
 
 
-def hidden_marker(min_cell: int) -> str:
-    return f"< {min_cell}"
+def shown_columns(
+    bases: Sequence[int], *, k: int, partitioned: bool, allowed: Iterable[int] | None = None
+) -> dict[int, Hidden]:
+    """Return the columns to withhold (index -> why), given the organizations each rests on.
+
+    ``bases``: per column (all respondents first) how many organizations the figures rest on.
+    ``allowed``: the columns not withheld already (by default all). A column resting on 1 to
+    k - 1 organizations is withheld; none (0) has nothing to hide. With ``partitioned`` groups
+    (they add up to the first column) the withheld groups together must rest on 0 or >= k
+    organizations, else the smallest published group is withheld too.
+    """
+    allowed = set(range(len(bases)) if allowed is None else allowed)
+    withheld: dict[int, Hidden] = {i: GROUP for i in range(len(bases)) if i not in allowed}
+    for i in sorted(allowed):
+        if 0 < bases[i] < k:
+            withheld[i] = SMALL
+    if 0 in withheld:  # nothing is published: every group goes with the total
+        return {i: withheld.get(i, GROUP) for i in range(len(bases))}
+    if partitioned and len(bases) > 2:
+        while True:
+            published = [i for i in range(1, len(bases)) if i not in withheld]
+            residual = bases[0] - sum(bases[i] for i in published)
+            if not 0 < residual < k:
+                break
+            candidates = [i for i in published if bases[i] > 0] or published
+            if not candidates:  # pragma: no cover - the residual is then the total itself
+                break
+            withheld[min(candidates, key=lambda i: (bases[i], i))] = COMPLEMENTARY
+    return withheld
+
+
+def _mask(values: Sequence, withheld: Mapping[int, Hidden]) -> list:
+    return [withheld.get(i, value) for i, value in enumerate(values)]
 
 
 def suppressed(result: Mapping, *, min_cell: int | None = None) -> dict:
-    """Return a copy of ``result`` safe to leave the managers' area.
+    """Return the part of ``result`` that may leave the managers' area (rule: module docstring).
 
-    Small cells (see the module's docstring) become the string "< k"; minimum and maximum,
-    the free texts and the needs-and-offers matches (individual answers) are left out.
+    Builds new lists for every figure (the exact result is left untouched, and nothing is deep
+    copied); withheld figures are ``Hidden``. Columns carry ``withheld`` (None or a Hidden
+    saying why); the meta carries ``withheld`` when the whole report is.
     """
-    safe = copy.deepcopy(dict(result))
-    k = min_cell if min_cell is not None else safe["meta"]["min_cell"]
-    marker = hidden_marker(k)
-    columns = safe["columns"]
-    sizes = {("respondents", i): column["respondents"] for i, column in enumerate(columns)}
-    size_lines = []
-    if safe["meta"].get("partitioned", True) and len(columns) > 1:
-        size_lines.append(
-            (("respondents", 0), [("respondents", i) for i in range(1, len(columns))])
-        )
-    hidden_sizes = hide_small_cells(sizes, min_cell=k, lines=size_lines)
-    small = {
-        i
-        for i, column in enumerate(columns)
-        if column["respondents"] < k and columns[0]["respondents"] > 0
+    meta = dict(result["meta"])
+    k = min_cell if min_cell is not None else meta["min_cell"]
+    partitioned = bool(meta.get("partitioned", True))
+    sizes = [column["respondents"] for column in result["columns"]]
+    withheld_columns = shown_columns(sizes, k=k, partitioned=partitioned)
+    columns = [
+        {**column, "withheld": withheld_columns.get(i)}
+        for i, column in enumerate(result["columns"])
+    ]
+    allowed = [i for i in range(len(columns)) if i not in withheld_columns]
+    sections = [
+        {
+            **section,
+            "questions": [
+                _suppress_question(question, allowed=allowed, k=k, partitioned=partitioned)
+                for question in section["questions"]
+            ],
+        }
+        for section in result["sections"]
+    ]
+    meta.update(suppressed=True, min_cell=k, withheld=0 in withheld_columns)
+    return {
+        "meta": meta,
+        "columns": columns,
+        "sections": sections,
+        "texts": {},
+        "matches": [],
     }
-    for i, column in enumerate(columns):
-        if ("respondents", i) in hidden_sizes:
-            column["respondents"] = marker
-        if i in small or ("respondents", i) in hidden_sizes:
-            column["invited"] = marker
-    if 0 in small or ("respondents", 0) in hidden_sizes:
-        safe["meta"]["respondents"] = marker
-        safe["meta"]["invited"] = marker
-        safe["meta"]["response_rate"] = None
-    for _section, question in iter_questions(safe):
-        _suppress_question(
-            question,
-            columns=len(columns),
-            small=small,
-            sizes=hidden_sizes,
-            partitioned=safe["meta"].get("partitioned", True),
+
+
+def _suppress_question(question: Mapping, *, allowed: list[int], k: int, partitioned: bool) -> dict:
+    width = len(question["respondents"])
+    group_withheld = {i: GROUP for i in range(width) if i not in allowed}
+    withheld = shown_columns(question["answered"], k=k, partitioned=partitioned, allowed=allowed)
+    safe = dict(question)
+    for name in ("answered", "skipped", "not_asked"):
+        safe[name] = _mask(question[name], group_withheld)
+    if question["kind"] == Kind.NUMBER:
+        safe["rows"] = _number_rows(question, withheld, k)
+    else:
+        safe["rows"] = _rows(question["rows"], withheld)
+    safe["stats"] = _stats(question["stats"], withheld) if question["stats"] else None
+    items = []
+    for item in question["items"]:
+        item_withheld = shown_columns(
+            item["stats"]["n"],
             k=k,
+            partitioned=partitioned,
+            allowed=[i for i in range(width) if i not in withheld],
         )
-    safe["texts"] = {}
-    safe["matches"] = []
-    safe["meta"]["suppressed"] = True
+        items.append(
+            {
+                **item,
+                "rows": _rows(item["rows"], item_withheld),
+                "stats": _stats(item["stats"], item_withheld, keep_n=group_withheld),
+            }
+        )
+    safe["items"] = items
+    safe["withheld"] = [withheld.get(i) for i in range(width)]
     return safe
 
 
-def _suppress_question(
-    question: dict, *, columns: int, small: set[int], sizes: set, partitioned: bool, k: int
-) -> None:
-    marker = hidden_marker(k)
-    width = range(columns)
+def _rows(rows: Sequence[Mapping], withheld: Mapping[int, Hidden]) -> list[dict]:
+    return [
+        {
+            **row,
+            "counts": _mask(row["counts"], withheld),
+            "shares": _mask(row["shares"], withheld),
+        }
+        for row in rows
+    ]
+
+
+def _stats(
+    stats: Mapping, withheld: Mapping[int, Hidden], keep_n: Mapping[int, Hidden] | None = None
+) -> dict:
+    """Means and medians of published groups only; the count they rest on where the group is;
+    minimum and maximum (single answers) never."""
+    return {
+        "n": _mask(stats["n"], withheld if keep_n is None else keep_n),
+        "mean": _mask(stats["mean"], withheld),
+        "median": _mask(stats["median"], withheld),
+    }
+
+
+def _number_rows(question: Mapping, withheld: Mapping[int, Hidden], k: int) -> list[dict]:
+    """Ranges of a number question: also hide ranges held by fewer than k (rule 4)."""
+    rows = question["rows"]
+    width = len(question["answered"])
     cells: dict[Key, int] = {}
-    lines: list[tuple[Key, list[Key]]] = []
-    settled = {("respondents", i) for i in width}
-    for i in width:
-        cells["respondents", i] = question["respondents"][i]
-        for name in ("answered", "skipped", "not_asked"):
-            cells[name, i] = question[name][i]
-        lines.append((("respondents", i), [("answered", i), ("skipped", i), ("not_asked", i)]))
-    # Each table: its rows and the count they add up to (for a scale or number question the
-    # answers; for a matrix item the ratings of that item).
-    tables = [("", question["rows"], "answered")]
-    tables += [(item["code"], item["rows"], ("n", item["code"])) for item in question["items"]]
-    for item in question["items"]:
-        for i in width:
-            cells[("n", item["code"]), i] = item["stats"]["n"][i]
-    adds_up = question["kind"] != Kind.MULTIPLE_CHOICE
-    for item_code, rows, total in tables:
+    lines = []
+    for i in range(width):
+        if i in withheld:
+            continue
+        cells["answered", i] = question["answered"][i]
         for row in rows:
-            for i in width:
-                cells[("row", item_code, row["code"]), i] = row["counts"][i]
-        if adds_up and rows:
-            for i in width:
-                lines.append(((total, i), [(("row", item_code, row["code"]), i) for row in rows]))
-    if partitioned and columns > 2:
-        names = {name for name, _i in cells if name != "respondents"}
-        lines += [((name, 0), [(name, i) for i in range(1, columns)]) for name in names]
-    forced = {key for key in cells if key[1] in small and key not in settled}
-    hidden = hide_small_cells(cells, min_cell=k, lines=lines, forced=forced, settled=settled)
-    hidden |= {key for key in settled if key in sizes}
-
-    def masked(name: Any, values: list) -> list:
-        return [marker if (name, i) in hidden else value for i, value in enumerate(values)]
-
-    for name in ("respondents", "answered", "skipped", "not_asked"):
-        question[name] = masked(name, question[name])
-    for item_code, rows, total in tables:
-        for row in rows:
-            key = ("row", item_code, row["code"])
-            # A share with its count would give away a hidden total, and the other way round.
-            row["shares"] = [
-                marker if (key, i) in hidden or (total, i) in hidden else share
-                for i, share in enumerate(row["shares"])
-            ]
-            row["counts"] = masked(key, row["counts"])
-    # Means and medians rest on the count of the answers they summarize.
-    blocks = [("answered", question["stats"])] if question["stats"] else []
-    blocks += [(("n", item["code"]), item["stats"]) for item in question["items"]]
-    for n_key, stats in blocks:
-        for name in ("mean", "median"):
-            stats[name] = [
-                marker if (n_key, i) in hidden or i in small else value
-                for i, value in enumerate(stats[name])
-            ]
-        stats["n"] = masked(n_key, stats["n"])
-        stats.pop("min", None)
-        stats.pop("max", None)
+            cells[row["code"], i] = row["counts"][i]
+        lines.append((("answered", i), [(row["code"], i) for row in rows]))
+    hidden = hide_small_cells(
+        cells, min_cell=k, lines=lines, settled=[("answered", i) for i in range(width)]
+    )
+    safe = []
+    for row in rows:
+        marks = dict(withheld)
+        for i in range(width):
+            if (row["code"], i) in hidden and i not in marks:
+                marks[i] = SMALL if 0 < row["counts"][i] < k else COMPLEMENTARY
+        safe.append(
+            {**row, "counts": _mask(row["counts"], marks), "shares": _mask(row["shares"], marks)}
+        )
+    return safe
 
 
-def is_hidden(value: Any) -> bool:
-    return isinstance(value, str)
-
-
-def rounded(value: float | None, digits: int = 1) -> float | None:
+def rounded(value, digits: int = 1):
     if value is None or is_hidden(value) or (isinstance(value, float) and math.isnan(value)):
         return value
     return round(value, digits)
+
+
+def method_text(k: int) -> list[str]:
+    """Return the rule of the protection of small numbers, paragraph by paragraph, in the
+    active language (the method page of the PDF, the web page and the README sheet)."""
+    return [
+        _(
+            "Invited organizations, submitted responses and the response rate identify nobody "
+            "and are always shown, also for every group."
+        ),
+        ngettext(
+            "Answers are published only for groups of at least %(k)d organization: the whole "
+            "report, each column of a breakdown, and within it the organizations that answered "
+            "a question.",
+            "Answers are published only for groups of at least %(k)d organizations: the whole "
+            "report, each column of a breakdown, and within it the organizations that answered "
+            "a question.",
+            k,
+        )
+        % {"k": k},
+        _(
+            "A smaller group is withheld whole and said so; a withheld figure reads “—”. Where "
+            "the groups add up to the total, the withheld ones together again rest on none or "
+            "at least %(k)d organizations, so that none can be worked out by subtraction."
+        )
+        % {"k": k},
+        _(
+            "Ranges of numbers held by fewer than %(k)d organizations are hidden too, since "
+            "they can point at a single organization. Minimum and maximum, free texts and "
+            "each organization's answers never leave the managers' area."
+        )
+        % {"k": k},
+    ]
+
+
+def footnote(k: int) -> str:
+    """Return what "—" means, in the active language."""
+    return _(
+        "— withheld: fewer than %(k)d organizations answered, or hidden so that such a figure "
+        "cannot be worked out by subtraction."
+    ) % {"k": k}
+
+
+def withheld_notes(result: Mapping) -> list[str]:
+    """Return sentences saying which figures of a suppressed ``result`` are withheld and why."""
+    meta = result["meta"]
+    if not meta.get("suppressed"):
+        return []
+    k = meta["min_cell"]
+    columns = result["columns"]
+    if meta.get("withheld"):
+        return [
+            ngettext(
+                "The figures of this report are withheld: %(n)d organization submitted its "
+                "answers, and at least %(k)d are needed to publish figures that identify nobody.",
+                "The figures of this report are withheld: %(n)d organizations submitted their "
+                "answers, and at least %(k)d are needed to publish figures that identify nobody.",
+                columns[0]["respondents"],
+            )
+            % {"n": columns[0]["respondents"], "k": k}
+        ]
+    notes = []
+    small = [c for c in columns[1:] if c.get("withheld") == SMALL]
+    complementary = [c for c in columns[1:] if c.get("withheld") == COMPLEMENTARY]
+    if small:
+        notes.append(
+            _(
+                "Withheld groups (fewer than %(k)d respondents): %(groups)s. Their answers are "
+                "counted in the column of all organizations."
+            )
+            % {
+                "k": k,
+                "groups": ", ".join(f"{c['label']} ({c['respondents']})" for c in small),
+            }
+        )
+    if complementary:
+        notes.append(
+            _(
+                "Also withheld, so that the groups above cannot be worked out by subtraction "
+                "from the total: %(groups)s."
+            )
+            % {"groups": ", ".join(f"{c['label']} ({c['respondents']})" for c in complementary)}
+        )
+    return notes
+
+
+def has_hidden(question: Mapping) -> bool:
+    """Return whether any figure of a suppressed question is withheld."""
+    tables = [(question["rows"], question["stats"])]
+    tables += [(item["rows"], item["stats"]) for item in question["items"]]
+    for rows, stats in tables:
+        for row in rows:
+            if any(is_hidden(value) for value in (*row["counts"], *row["shares"])):
+                return True
+        for values in (stats or {}).values():
+            if any(is_hidden(value) for value in values):
+                return True
+    return False

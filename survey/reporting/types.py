@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal, TypedDict, TypeGuard
 
+from django.core.serializers.json import DjangoJSONEncoder
+
 
 @dataclass(frozen=True, slots=True)
 class Hidden:
@@ -28,9 +30,6 @@ class Hidden:
     def __str__(self) -> str:
         return HIDDEN_TEXT
 
-    def __json__(self) -> None:  # pragma: no cover - documentation of the JSON form
-        return None
-
 
 HIDDEN_TEXT = "—"
 
@@ -43,13 +42,22 @@ def is_hidden(value: Any) -> TypeGuard[Hidden]:
     return isinstance(value, Hidden)
 
 
+class ResultEncoder(DjangoJSONEncoder):
+    """JSON of results: a withheld figure is ``null`` (the meta says the result is suppressed)."""
+
+    def default(self, o: Any) -> Any:
+        if isinstance(o, Hidden):
+            return None
+        return super().default(o)
+
+
 class Column(TypedDict):
     key: str | None  # None: all respondents
     label: str
     respondents: int | Hidden
     invited: int | Hidden
-    # Set by suppression: the group's figures are withheld (too few respondents).
-    withheld: bool
+    # Set by suppression: why the group's figures are withheld (None: published).
+    withheld: Hidden | None
 
 
 class Stats(TypedDict, total=False):
@@ -88,6 +96,8 @@ class QuestionResult(TypedDict):
     rows: list[Row]
     stats: Stats | None
     items: list[Item]
+    # Set by suppression, per column: why this question's figures are withheld there.
+    withheld: list[Hidden | None]
 
 
 class SectionResult(TypedDict):
@@ -111,6 +121,7 @@ class Meta(TypedDict, total=False):
     response_rate: float | None
     partitioned: bool
     suppressed: bool
+    withheld: bool  # set by suppression: the whole report is too small to publish
 
 
 class FreeText(TypedDict):

@@ -76,18 +76,25 @@ def test_the_csv_holds_counts_shares_means_and_medians_in_long_format(survey, bu
     assert (people["count"], people["mean"], people["median"]) == ("13", "13.6923", "6.0")
     tax = aggregate(rows, "obstacles", "(answered)", item="tax")
     assert (tax["count"], tax["mean"], tax["median"]) == ("13", "3.1538", "3.0")
-    assert aggregate(rows, "hosting-detail", "(skipped)")["count"] == "< 5"
+    assert aggregate(rows, "hosting-detail", "(skipped)")["count"] == "1"
+    # platform users: answered by 4, so withheld: an empty cell, never a text among numbers.
+    assert aggregate(rows, "platform-users", "(answered)")["mean"] == ""
     assert aggregate(rows, "offer", "(skipped)")["count"] == "8"
 
 
-def test_the_csv_hides_small_cells_unless_the_report_is_internal(survey, build):
-    shared = read_csv(build(survey, formats=["csv"]))
-    internal = read_csv(build(survey, formats=["csv"], internal=True))
+def test_the_csv_withholds_small_groups_unless_the_report_is_internal(survey, build):
+    shared = read_csv(build(survey, formats=["csv"], breakdown="kind"))
+    internal = read_csv(build(survey, formats=["csv"], breakdown="kind", internal=True))
 
-    assert aggregate(shared, "kind", "association")["count"] == "< 5"
-    assert aggregate(shared, "kind", "association")["share"] == "< 5"
-    assert aggregate(internal, "kind", "association")["count"] == "4"
-    assert aggregate(internal, "kind", "association")["share"] == "0.3077"
+    def coop(rows, group):
+        return next(
+            row for row in rows
+            if row["question"] == "kind" and row["option"] == "coop" and row["group"] == group
+        )  # fmt: skip
+
+    assert (coop(shared, "(all)")["count"], coop(shared, "(all)")["share"]) == ("8", "0.6154")
+    assert (coop(shared, "initiative")["count"], coop(shared, "initiative")["share"]) == ("", "")
+    assert coop(internal, "initiative")["count"] == "2"
 
 
 def test_the_csv_cross_table_has_a_row_per_group(survey, build):
@@ -194,7 +201,9 @@ def test_the_shared_workbook_hides_small_cells_and_has_no_answers_sheet(survey, 
     header = next(row for row in basics if row[0] == "Answer")
     assert header[1:4] == ("All organizations (n)", "All organizations (%)", "Platform co-op (n)")
     cooperative = next(row for row in basics if row[0] == "Cooperative")
-    assert cooperative[1:] == (8, 0.615385, 6, 1.0, "< 5", "< 5", "< 5", "< 5")
+    # The cooperative and initiative groups are withheld: empty cells, explained below.
+    assert cooperative[1:] == (8, 0.615385, 6, 1.0, None, None, None, None)
+    assert any(row[0] and str(row[0]).startswith("Empty cells: — withheld") for row in basics)
 
 
 # --- JSON ---------------------------------------------------------------------------------------
@@ -207,7 +216,9 @@ def test_the_json_holds_the_suppressed_result_without_individual_answers(survey,
 
     assert data["meta"]["respondents"] == 13
     assert data["meta"]["suppressed"] is True
-    assert [c["respondents"] for c in data["columns"]] == [13, 6, "< 5", "< 5"]
+    assert [c["respondents"] for c in data["columns"]] == [13, 6, 5, 2]
+    kind = next(q for s in data["sections"] for q in s["questions"] if q["code"] == "kind")
+    assert kind["rows"][0]["counts"] == [8, 6, None, None]  # withheld groups: null
     assert data["texts"] == {}
     people = next(q for s in data["sections"] for q in s["questions"] if q["code"] == "people")
     assert people["stats"]["median"][:2] == [6.0, 3.5]
@@ -239,7 +250,8 @@ def test_the_pdf_has_the_titles_method_and_numbers(survey, build):
     assert "Answered: 13 · Skipped: 0 · Not asked: 0" in text
     assert "61.5 %" in text  # coop: 8 of 13
     assert "Mean: 13.69 · Median: 6.0" in text
-    assert "< 5" in text
+    assert "< 5" not in text
+    assert "Figures withheld: too few organizations answered this question." in text
     assert "EU-Server" not in text  # written answers stay out
 
 
@@ -247,8 +259,11 @@ def test_the_pdf_of_an_internal_report_still_hides_small_cells(survey, build):
     text = pdf_text(build(survey, formats=["pdf"], internal=True, breakdown="kind"))
 
     assert "Platform co-op" in text
-    assert "< 5" in text
-    assert "30.8 %" not in text  # association 4 of 13: hidden
+    text = " ".join(text.split())
+    assert "Withheld groups (fewer than 5 respondents): Initiative (2)" in text
+    assert "— withheld" in text
+    assert "30.8 %" in text  # association 4 of 13 in the column of all organizations
+    assert "Cooperative (5)" in text  # withheld so that the initiatives' 2 cannot be worked out
 
 
 def test_the_pdf_speaks_the_requesters_language_with_umlauts(survey, build):
@@ -256,3 +271,43 @@ def test_the_pdf_speaks_the_requesters_language_with_umlauts(survey, build):
 
     assert "Größe der Bedürfnisse" in text
     assert "61,5 %" in text  # German decimal comma
+
+
+# --- Twelve responses: the column of all organizations is readable everywhere ------------------
+
+
+def test_twelve_responses_have_every_all_respondents_figure_and_chart_in_every_channel(
+    survey, build, manager_client
+):
+    from survey.models import Response
+
+    Response.objects.filter(invitation__organization__name="C2 eG").delete()
+    report = build(survey, breakdown="kind")
+    with open(path_of(report, ReportFile.Kind.JSON), encoding="utf-8") as file:
+        data = json.load(file)
+    assert data["meta"]["respondents"] == 12
+    closed = [q for s in data["sections"] for q in s["questions"] if q["rows"] or q["items"]]
+    published = [q for q in closed if q["answered"][0] >= 5]
+    assert len(published) == 6  # all closed questions but the one 4 answered
+    for q in published:
+        rows = q["rows"] + [row for item in q["items"] for row in item["rows"]]
+        if q["kind"] == "number":  # ranges held by fewer than 5 are hidden, the rest shown
+            assert any(row["counts"][0] is not None for row in rows), q["code"]
+        else:
+            assert all(row["counts"][0] is not None for row in rows), q["code"]
+            assert all(row["shares"][0] is not None for row in rows), q["code"]
+    kind = next(q for q in closed if q["code"] == "kind")
+    assert [row["counts"][0] for row in kind["rows"]] == [7, 4, 1]
+
+    manager_client.cookies["django_language"] = "en"
+    page = manager_client.get(report.get_absolute_url()).content.decode()
+    assert page.count('<svg class="report-chart"') == len(published)
+    assert page.count('fill="#0b6b53"') >= len(published)  # a bar of all organizations each
+
+    workbook = load_workbook(path_of(report, ReportFile.Kind.XLSX))
+    basics = list(workbook["Basics"].iter_rows(values_only=True))
+    cooperative = next(row for row in basics if row[0] == "Cooperative")
+    assert cooperative[1:5] == (7, 0.583333, 6, 1.0)
+
+    text = " ".join(pdf_text(report).split())
+    assert "58.3 %" in text  # coop: 7 of 12, drawn as a bar of all organizations

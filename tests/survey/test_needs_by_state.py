@@ -34,11 +34,12 @@ def test_anyone_gets_the_counts_per_state_with_small_cells_hidden(client, survey
     assert response.status_code == 200
     assert data["categories"] == [{"code": "legal", "label": "Answer legal"}]  # English visitor
     states = by_state(data, "legal")
-    # Berlin: 6 answered, 4 need legal help; Bayern 7 of 7; Hamburg 2 (hidden).
+    # Berlin: 6 answered, 4 need legal help; Bayern 7 of 7; Hamburg 2 (withheld).
     assert states["Bayern"] == (7, 7)
-    assert states["Hamburg"] == ("< 5", "< 5")
-    # 15 = 6 + 7 + 2: Berlin's 6 is hidden too, or Hamburg's 2 could be worked out.
-    assert states["Berlin"] == ("< 5", "< 5")
+    assert states["Hamburg"] == (2, None)
+    # 15 = 6 + 7 + 2: Berlin's needs are withheld too, or Hamburg's could be worked out.
+    assert states["Berlin"] == (6, None)
+    assert [row["withheld"] for row in data["states"] if row["state"] == "Berlin"] == [True]
     assert states["Sachsen"] == (0, 0)
     assert (data["total"]["respondents"], data["total"]["needs"]["legal"]["count"]) == (15, 11)
     assert data["min_cell"] == 5
@@ -82,4 +83,5 @@ def test_the_page_shows_a_table_per_state(client, survey, django_assert_max_num_
     assert "Baden-Württemberg" in page
     assert "Abroad or not stated" in page
     assert '<meter min="0" max="1" value="1.0"' in page  # Bayern: 7 of 7
-    assert "&lt; 5" in page
+    assert "&lt; 5" not in page
+    assert "—" in page

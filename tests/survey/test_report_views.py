@@ -174,11 +174,15 @@ def test_the_report_page_shows_charts_tables_and_downloads(
         response = manager_client.get(report.get_absolute_url())
     page = response.content.decode()
 
-    assert page.count('<svg class="report-chart"') == 7  # every question but the 4 text ones
+    # Every question but the 4 text ones and the one answered by 4 (withheld, and said so).
+    assert page.count('<svg class="report-chart"') == 6
+    assert "Figures withheld: too few organizations answered this question." in page
     assert "<title id=" in page
     assert "Platform co-op" in page
     assert "As exported: small figures hidden" in page
-    assert "&lt; 5" in page
+    assert "&lt; 5" not in page
+    assert "Withheld groups (fewer than 5 respondents): Initiative (2)" in page
+    assert "— withheld: fewer than 5 organizations answered" in page
     for kind in ("csv", "answers_csv", "xlsx", "pdf", "json"):
         assert f'data-file="{kind}"' in page
     assert "Written answers" in page
@@ -190,8 +194,8 @@ def test_the_exact_figures_are_one_click_away(manager_client, report):
     exact = manager_client.get(report.get_absolute_url() + "?exact=1").content.decode()
 
     coop = re.compile(r"<th scope=\"row\">Association</th>\s*((?:<td[^>]*>[^<]*</td>\s*){8})")
-    assert "&lt; 5" in coop.search(shown).group(1)
-    assert "&lt; 5" not in coop.search(exact).group(1)
+    assert "—" in coop.search(shown).group(1)
+    assert "—" not in coop.search(exact).group(1)
     assert "Exact figures: for the network managers only" in exact
 
 

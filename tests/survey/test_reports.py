@@ -218,56 +218,103 @@ def test_the_median_from_counts_is_that_of_percentile_cont():
 # --- Small-cell protection ----------------------------------------------------------------------
 
 
-def test_small_cells_are_hidden_and_large_ones_kept(survey):
+def test_a_group_large_enough_shows_every_figure_and_nothing_individual(survey):
     safe = suppression.suppressed(result_of(survey))
 
-    assert counts(safe, "kind") == {"coop": 8, "association": "< 5", "other": "< 5"}
-    assert shares(safe, "kind")["association"] == "< 5"
-    assert counts(safe, "needs") == {"hosting": "< 5", "legal": 9, "training": "< 5", "other": 0}
+    # 13 respondents: every count and share of the column of all organizations is published,
+    # small ones included (the group, not the cell, must be large enough).
+    assert counts(safe, "kind") == {"coop": 8, "association": 4, "other": 1}
+    assert shares(safe, "kind")["other"] == pytest.approx(1 / 13, abs=1e-6)
+    assert counts(safe, "needs") == {"hosting": 4, "legal": 9, "training": 4, "other": 0}
+    assert question(safe, "usefulness")["stats"]["mean"][0] == pytest.approx(3.15, abs=0.01)
     assert safe["texts"] == {}
     assert safe["matches"] == []
     assert "min" not in question(safe, "people")["stats"]
+    assert safe["meta"]["withheld"] is False
+    assert suppression.withheld_notes(safe) == []
 
 
-def test_a_single_hidden_cell_is_protected_by_hiding_another(survey):
-    comment = question(suppression.suppressed(result_of(survey)), "comment")
+def test_counts_that_identify_nobody_are_never_hidden(survey):
+    safe = suppression.suppressed(result_of(survey, breakdown="kind"))
 
-    # answered 1 + skipped 12 + not asked 0 = 13: with only "1" hidden it could be worked out.
-    assert comment["answered"][0] == "< 5"
-    assert comment["skipped"][0] == 12
-    assert comment["not_asked"][0] == "< 5"
+    assert safe["meta"]["invited"] == 15
+    assert safe["meta"]["respondents"] == 13
+    assert safe["meta"]["response_rate"] == pytest.approx(13 / 15, abs=1e-6)
+    assert [c["respondents"] for c in safe["columns"]] == [13, 6, 5, 2]
+    assert all(isinstance(c["invited"], int) for c in safe["columns"])
 
 
-def test_means_resting_on_few_organizations_are_hidden(survey):
+def test_a_question_answered_by_too_few_is_withheld_with_its_means(survey):
     users = question(suppression.suppressed(result_of(survey)), "platform-users")
 
-    assert users["stats"]["mean"][0] == "< 5"
-    assert users["stats"]["median"][0] == "< 5"
+    assert users["answered"][0] == 4  # how many answered identifies nobody
+    assert suppression.is_hidden(users["stats"]["mean"][0])
+    assert suppression.is_hidden(users["stats"]["median"][0])
+    assert all(suppression.is_hidden(row["counts"][0]) for row in users["rows"])
+    assert str(users["stats"]["mean"][0]) == "—"
 
 
-def test_a_small_group_is_hidden_whole_and_cannot_be_worked_out_from_the_others(survey):
+def test_a_small_group_is_withheld_whole_and_cannot_be_worked_out_from_the_others(survey):
     safe = suppression.suppressed(result_of(survey, breakdown="kind"))
     initiative = column_of(safe, "initiative")
+    cooperative = column_of(safe, "cooperative")
     coop_row = question(safe, "kind")["rows"][0]
 
-    assert safe["columns"][initiative]["respondents"] == "< 5"
-    # 13 = 6 + 5 + 2: the cooperative column's size is hidden too, the all column kept.
-    assert [c["respondents"] for c in safe["columns"]] == [13, 6, "< 5", "< 5"]
-    assert all(value == "< 5" for value in question(safe, "kind")["answered"][initiative:])
-    # coop: 8 = 6 + 0 + 2 with the 2 hidden; the zero is hidden as well, the 6 stays.
-    assert coop_row["counts"] == [8, 6, "< 5", "< 5"]
-    assert question(safe, "people")["stats"]["mean"][initiative] == "< 5"
+    assert safe["columns"][initiative]["withheld"] == suppression.Hidden("small")
+    # 13 = 6 + 5 + 2: with only the 2 withheld they would be 13 - 6 - 5; the 5 goes too.
+    assert safe["columns"][cooperative]["withheld"] == suppression.Hidden("complementary")
+    assert safe["columns"][0]["withheld"] is None
+    assert coop_row["counts"][:2] == [8, 6]
+    assert all(suppression.is_hidden(value) for value in coop_row["counts"][2:])
+    assert all(suppression.is_hidden(value) for value in coop_row["shares"][2:])
+    assert suppression.is_hidden(question(safe, "people")["stats"]["mean"][initiative])
+    notes = " ".join(suppression.withheld_notes(safe))
+    assert "Initiative (2)" in notes
+    assert "Cooperative (5)" in notes
 
 
-def test_a_share_is_hidden_when_the_total_it_divides_by_is_hidden(survey):
-    safe = suppression.suppressed(result_of(survey, breakdown="kind"))
-    platform = question(safe, "platform")
-    cooperative = column_of(safe, "cooperative")
+def test_a_report_of_too_few_is_withheld_with_a_sentence(survey):
+    result = result_of(survey, filters={"kind": ["initiative"]})
+    safe = suppression.suppressed(result)
 
-    # "no" = 5 of 5 is shown, but its share would give the hidden number who answered away.
-    assert platform["answered"][cooperative] == "< 5"
-    assert platform["rows"][1]["counts"][cooperative] == 5
-    assert [row["shares"][cooperative] for row in platform["rows"]] == ["< 5", "< 5"]
+    assert safe["meta"]["withheld"] is True
+    assert safe["meta"]["respondents"] == 2
+    assert all(suppression.is_hidden(value) for value in counts(safe, "kind").values())
+    assert "withheld: 2 organizations submitted" in suppression.withheld_notes(safe)[0]
+
+
+def test_suppression_leaves_the_exact_result_alone(survey):
+    result = result_of(survey, breakdown="kind")
+    before = repr(result)
+
+    suppression.suppressed(result)
+
+    assert repr(result) == before
+
+
+def test_ranges_of_numbers_held_by_few_are_hidden(survey):
+    people = question(suppression.suppressed(result_of(survey)), "people")
+    exact = question(result_of(survey), "people")
+
+    shown = {row["code"]: row["counts"][0] for row in people["rows"]}
+    held = {row["code"]: row["counts"][0] for row in exact["rows"]}
+    for code, count in held.items():
+        if 0 < count < 5:
+            assert suppression.is_hidden(shown[code])
+    assert people["stats"]["mean"][0] == pytest.approx(13.69, abs=0.01)
+
+
+def test_shown_columns_keeps_the_withheld_remainder_at_least_k():
+    assert suppression.shown_columns([20, 10, 7, 3], k=5, partitioned=True) == {
+        3: suppression.Hidden("small"),
+        2: suppression.Hidden("complementary"),
+    }
+    # Two small groups that together reach k need no third one withheld.
+    assert set(suppression.shown_columns([20, 12, 3, 3, 2], k=5, partitioned=True)) == {2, 3, 4}
+    assert suppression.shown_columns([20, 12, 3, 5], k=5, partitioned=False) == {
+        2: suppression.Hidden("small")
+    }
+    assert set(suppression.shown_columns([4, 2, 2], k=5, partitioned=True)) == {0, 1, 2}
 
 
 def test_hide_small_cells_protects_each_line_with_one_hidden_part():
