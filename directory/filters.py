@@ -196,7 +196,7 @@ class OrganizationFilter(FilterSet):
         widget=forms.NumberInput(attrs={"min": 1, "max": MAX_KM, "placeholder": DEFAULT_KM}),
     )
     order = ChoiceFilter(
-        method="filter_nothing",  # the list orders (see ``ordering``); exports keep names
+        method="filter_nothing",  # the list orders (see ``listing``); exports keep names
         label=_("Sort by"),
         empty_label=_("Best match"),
         choices=[
@@ -291,7 +291,7 @@ class OrganizationFilter(FilterSet):
             case "relevance":
                 return organizations.by_relevance(self.parsed_query, limit=limit)
             case "distance":
-                return organizations.order_by("distance", "sort_name", "pk")
+                return organizations.nearest(self.nearby, limit=limit)
             case "newest":
                 return organizations.newest_first()
         return organizations.order_by("sort_name", "pk")

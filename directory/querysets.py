@@ -215,6 +215,27 @@ class OrganizationQuerySet(models.QuerySet):
             .annotate(distance=Sqrt("distance_squared"))
         )
 
+    def nearest(self, nearby: Nearby, *, limit: int) -> OrganizationQuerySet:
+        """Return the entries of ``near(nearby)`` nearest first, at least the ``limit`` nearest.
+
+        Sorting every entry of a wide circle around a big city would read tens of thousands of
+        rows: the smallest of the radii km/16, km/8, km/4 and km/2 that holds more than
+        ``limit`` entries is sorted instead, found by counts of at most ``limit`` + 1 rows.
+        """
+        for fraction in (16, 8, 4, 2):
+            inner = Nearby(nearby.label, nearby.latitude, nearby.longitude, nearby.km / fraction)
+            south, west, north, east = inner.box()
+            narrowed = self.filter(
+                latitude__gte=south,
+                latitude__lte=north,
+                longitude__gte=west,
+                longitude__lte=east,
+                distance_squared__lte=inner.km * inner.km,
+            )
+            if narrowed.order_by()[: limit + 1].count() > limit:
+                return narrowed.order_by("distance", "sort_name", "pk")
+        return self.order_by("distance", "sort_name", "pk")
+
     def name_hits(self, parsed: ParsedQuery) -> OrganizationQuerySet:
         """Annotate ``name_hits``: how many words of ``parsed`` the name holds."""
         hits = [

@@ -317,22 +317,38 @@ def test_geojson_export_with_a_long_search_is_valid_json(client, directory):
 # --- Cost -------------------------------------------------------------------------------------
 
 
+# Count, page, its sectors, the sector and place choices; a search adds the sectors it looks
+# into and the ids it ranks; sorting by distance up to four counts of narrower circles.
 @pytest.mark.parametrize(
-    "params",
+    ("params", "queries"),
     [
-        {},
-        {"q": "Genossenschaften Kassel"},
-        {"kind": "cooperative", "state": "Hessen"},
-        {"near": "Kassel", "km": "200", "order": "distance"},
-        {"order": "newest", "page": "3"},
+        ({}, 5),
+        ({"q": "Genossenschaften Kassel"}, 7),
+        ({"kind": "cooperative", "state": "Hessen"}, 5),
+        ({"near": "Kassel", "km": "200", "order": "distance"}, 9),
+        ({"order": "newest", "page": "3"}, 5),
     ],
 )
 @pytest.mark.parametrize("count", [3, 25])
 def test_list_pages_cost_a_fixed_number_of_queries(
-    client, directory, django_assert_max_num_queries, params, count
+    client, directory, django_assert_max_num_queries, params, queries, count
 ):
     OrganizationFactory.create_batch(
         count, city="Kassel", summary_de="Genossenschaften.", latitude=51.3, longitude=9.5
     )
-    with django_assert_max_num_queries(8):
+    client.get(reverse("directory:list"))  # the place choices are cached from then on
+    with django_assert_max_num_queries(queries):
         assert client.get(reverse("directory:list"), params).status_code == 200
+
+
+def test_nearest_sorts_a_narrower_circle_yet_keeps_the_nearest_first(db):
+    from directory.querysets import Nearby
+
+    for step in range(12):  # 0, 2, 4, … 22 km north of Kassel
+        OrganizationFactory(name=f"Ort {step:02d}", latitude=51.3167 + step * 0.018, longitude=9.5)
+    nearby = Nearby("Kassel", 51.3167, 9.5, km=40)
+    circle = Organization.objects.published().near(nearby)
+    nearest = list(circle.nearest(nearby, limit=3).values_list("name", flat=True))
+    assert nearest[:4] == ["Ort 00", "Ort 01", "Ort 02", "Ort 03"]
+    assert len(nearest) > 3  # a circle holding more than the limit
+    assert len(list(circle.nearest(nearby, limit=100))) == 12
