@@ -95,6 +95,13 @@ def _format(message: str, **values) -> str:
 lazy_format = lazy(_format, str)
 
 
+class RadiusFilter(NumberFilter):
+    """A radius in km: its own bounds say the limit, not django-filter's general 1e50 as well."""
+
+    def get_max_validator(self):
+        return None
+
+
 class OrganizationFilterForm(forms.Form):
     """The filters' form: finds the place of ``near`` and checks that ``order`` can be kept."""
 
@@ -181,7 +188,7 @@ class OrganizationFilter(FilterSet):
         label=_("Near (place or postal code)"),
         widget=forms.TextInput(attrs={"placeholder": _("e.g. Kassel or 34117")}),
     )
-    km = NumberFilter(
+    km = RadiusFilter(
         method="filter_nothing",  # applied with near
         label=_("Within (km)"),
         min_value=1,
