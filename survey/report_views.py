@@ -44,12 +44,16 @@ def report_list(request: HttpRequest, slug: str) -> HttpResponse:
     survey = get_object_or_404(Survey, slug=slug)
     form = ReportRequestForm(request.POST or None, survey=survey)
     if request.method == "POST" and form.is_valid():
-        report, created = services.report_request(
-            survey=survey,
-            requested_by=request.user,
-            language=request.LANGUAGE_CODE,
-            **form.parameters(),
-        )
+        try:
+            report, created = services.report_request(
+                survey=survey,
+                requested_by=request.user,
+                language=request.LANGUAGE_CODE,
+                **form.parameters(),
+            )
+        except services.SurveyError as error:
+            messages.error(request, str(error))
+            return redirect("manage:survey-manage:reports", slug=survey.slug)
         if created:
             messages.success(request, _("The report is being built."))
         elif report.is_done:
@@ -93,9 +97,7 @@ def report_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "texts": _texts(report.result),
         "matches": report.result["matches"],
         "files": list(report.files.all()),
-        "earlier": Report.objects.filter(status=Report.Status.DONE)
-        .exclude(pk=report.pk)
-        .select_related("survey")[:50],
+        "earlier": comparison.earlier_candidates(report),
     }
     return render(request, "manage/survey/report_detail.html", context)
 
@@ -143,7 +145,12 @@ def report_compare(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     )
     if not report.is_done:
         raise Http404(_("This report is not done yet."))
-    exact = request.GET.get("exact") == "1"
+    problem = comparison.comparable_problem(report, earlier)
+    if problem:
+        messages.error(request, problem)
+        return redirect(report.get_absolute_url())
+    # Managers compare exact figures; "as exported" on request.
+    exact = request.GET.get("exact", "1") == "1"
     current, before = report.result, earlier.result
     if not exact:
         current, before = suppression.suppressed(current), suppression.suppressed(before)
@@ -154,6 +161,7 @@ def report_compare(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "exact": exact,
         "comparisons": _with_share_texts(comparison.compare(current, before)),
         "respondents": (current["meta"]["respondents"], before["meta"]["respondents"]),
+        "changes": comparison.changes(report, earlier),
     }
     return render(request, "manage/survey/report_compare.html", context)
 
@@ -163,15 +171,19 @@ def report_compare(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def report_retry(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """Ask again for a report with the same parameters (after it failed)."""
     report = _get_report(slug, pk)
-    again, _created = services.report_request(
-        survey=report.survey,
-        requested_by=request.user,
-        breakdown=report.breakdown,
-        filters=report.filters,
-        formats=report.formats,
-        internal=report.internal,
-        language=report.language,
-    )
+    try:
+        again, _created = services.report_request(
+            survey=report.survey,
+            requested_by=request.user,
+            breakdown=report.breakdown,
+            filters=report.filters,
+            formats=report.formats,
+            internal=report.internal,
+            language=report.language,
+        )
+    except services.SurveyError as error:
+        messages.error(request, str(error))
+        return redirect(report)
     messages.success(request, _("The report is being built again."))
     return redirect(again)
 

@@ -173,6 +173,22 @@ def submitted_responses(survey: Survey, filters: Mapping[str, Sequence[str]]) ->
     return responses
 
 
+def respondents_with_attribute(survey: Survey, filters, breakdown: str) -> int:
+    """Return how many submitted responses in scope have a value of ``breakdown`` (one query)."""
+    responses = submitted_responses(survey, filters)
+    organization = "invitation__organization"
+    match breakdown:
+        case "sector":
+            responses = responses.filter(**{f"{organization}__sectors__isnull": False})
+        case "size":
+            responses = responses.filter(**{f"{organization}__member_count__isnull": False})
+        case _:
+            responses = responses.exclude(**{f"{organization}__{breakdown}": ""}).exclude(
+                **{f"{organization}__{breakdown}__isnull": True}
+            )
+    return responses.values("pk").distinct().count()
+
+
 def answers_fingerprint_parts(survey: Survey, filters: Mapping[str, Sequence[str]]) -> dict:
     """Return what identifies the answers a report would use now (one query)."""
     responses = submitted_responses(survey, filters)

@@ -63,6 +63,12 @@ def report_parameters(
     unknown = set(filters or {}) - set(aggregation.FILTERS)
     if unknown:
         raise SurveyError(_("Unknown filter: %(name)s") % {"name": ", ".join(sorted(unknown))})
+    languages = [code for code, _name in settings.LANGUAGES]
+    if language and language not in languages:
+        raise SurveyError(
+            _("Reports are offered in %(languages)s, not in “%(language)s”.")
+            % {"languages": ", ".join(languages), "language": language}
+        )
     formats = sorted(set(formats or REPORT_FORMATS))
     if not formats or set(formats) - set(REPORT_FORMATS):
         raise SurveyError(_("Choose formats among CSV, XLSX, PDF and JSON."))
@@ -107,6 +113,7 @@ def report_request(*, survey: Survey, requested_by=None, **parameters) -> tuple[
     if in_flight:
         return in_flight, False
     fingerprint = report_fingerprint(survey=survey, parameters=parameters)
+    _check_reportable(survey, parameters)
     unchanged = same.filter(status=Report.Status.DONE, fingerprint=fingerprint).first()
     if unchanged:
         return unchanged, False
@@ -130,6 +137,28 @@ def report_request(*, survey: Survey, requested_by=None, **parameters) -> tuple[
         return same.get(status__in=Report.IN_FLIGHT), False
     _report_enqueue(report)
     return report, True
+
+
+def _check_reportable(survey: Survey, parameters: dict) -> None:
+    """Refuse, with a message, a report that could show nothing."""
+    filters = parameters["filters"]
+    if not aggregation.submitted_responses(survey, filters).exists():
+        raise SurveyError(
+            _(
+                "No organization has submitted answers to this survey yet"
+                "%(scope)s: there is nothing to report."
+            )
+            % {"scope": _(" among the chosen organizations") if filters else ""}
+        )
+    breakdown = parameters["breakdown"]
+    if breakdown and not aggregation.respondents_with_attribute(survey, filters, breakdown):
+        raise SurveyError(
+            _(
+                "None of the organizations that answered has a value for “%(breakdown)s”: "
+                "a breakdown by it would show a single group. Choose another breakdown."
+            )
+            % {"breakdown": aggregation.breakdown_label(breakdown)}
+        )
 
 
 def _report_enqueue(report: Report) -> None:

@@ -64,7 +64,8 @@ def test_create_link_answer_submit_and_every_page_agrees(
 
     assert survey_page_figures(manager_client, survey) == (1, 0, 0, "0")
     assert dashboard_figures(manager_client) == (1, 0, 0, "0")
-    assert report_figures(survey, django_capture_on_commit_callbacks) == (1, 0, 0)
+    with pytest.raises(services.SurveyError, match="nothing to report"):
+        report_figures(survey, django_capture_on_commit_callbacks)
 
     answer_everything(client, invitation)
     assert survey_page_figures(manager_client, survey) == (1, 1, 0, "0")
@@ -91,3 +92,23 @@ def test_the_rate_never_exceeds_one_hundred_per_cent(survey):
     assert survey.participation == figures
     assert ParticipationFigures(invited=0).response_rate is None
     assert ParticipationFigures(invited=2, started=3, submitted=3).response_rate == 1.0
+
+
+def test_bad_report_requests_get_a_clear_message(manager_client, survey):
+    url = reverse("manage:survey-manage:reports", args=[survey.slug])
+    page = manager_client.post(url, {"formats": ["json"]}, follow=True)
+    assert page.status_code == 200
+    assert "No organization has submitted answers to this survey yet" in page.content.decode()
+
+    with pytest.raises(services.SurveyError, match="not in “fr”"):
+        services.report_request(survey=survey, language="fr")
+
+
+def test_a_breakdown_by_an_attribute_nobody_has_is_refused(survey):
+    from .reporting import answer, group_a
+
+    for i in range(1, 6):
+        organization = OrganizationFactory(legal_form="", state="")
+        answer(InvitationFactory(survey=survey, organization=organization), group_a(i))
+    with pytest.raises(services.SurveyError, match="would show a single group"):
+        services.report_request(survey=survey, breakdown="legal_form")

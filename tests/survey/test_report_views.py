@@ -80,7 +80,8 @@ def test_users_who_are_not_managers_are_refused(client, report, name):
 def test_managers_see_every_report_page(manager_client, report, name):
     _method, url = urls(report)[name]
 
-    assert manager_client.get(url).status_code == 200
+    # A report compared with itself is sent back to its page with a message.
+    assert manager_client.get(url).status_code == (302 if name == "compare" else 200)
 
 
 def test_the_survey_pages_link_to_the_reports(manager_client, survey):
@@ -254,3 +255,39 @@ def test_comparing_two_snapshots_shows_both_figures_and_the_difference(
     assert re.search(r'data-respondents="earlier">13<', page)
     association = re.search(r"<th scope=\"row\">Association</th>(.*?)</tr>", page, re.S).group(1)
     assert re.findall(r">([^<]+)</td>", association)[:3] == ["5", "4", "+1"]
+
+
+def test_only_earlier_reports_are_offered_and_later_or_other_surveys_refused(
+    manager_client, report, django_capture_on_commit_callbacks
+):
+    from tests.factories import InvitationFactory
+
+    from .conftest import build_survey
+    from .reporting import answer, group_a
+
+    with django_capture_on_commit_callbacks(execute=True):
+        newer, _created = services.report_request(
+            survey=report.survey, breakdown="", internal=True, language="en"
+        )
+    newer.refresh_from_db()
+    other = build_survey(slug="andere", title_en="Another survey")
+    answer(InvitationFactory(survey=other), group_a(1))
+    with django_capture_on_commit_callbacks(execute=True):
+        foreign, _created = services.report_request(survey=other, internal=True, language="en")
+
+    older_page = manager_client.get(report.get_absolute_url()).content.decode()
+    assert f'<option value="{newer.pk}"' not in older_page  # a later one is not "earlier"
+    newer_page = manager_client.get(newer.get_absolute_url()).content.decode()
+    assert f'<option value="{report.pk}"' in newer_page
+
+    compare = reverse("manage:survey-manage:report-compare", args=[report.survey.slug, report.pk])
+    later = manager_client.get(compare + f"?with={newer.pk}", follow=True).content.decode()
+    assert "was built after this one" in later
+    compare = reverse("manage:survey-manage:report-compare", args=[report.survey.slug, newer.pk])
+    foreign_page = manager_client.get(compare + f"?with={foreign.pk}", follow=True)
+    assert "is of another survey" in foreign_page.content.decode()
+
+    page = manager_client.get(compare + f"?with={report.pk}").content.decode()
+    assert "Submitted responses: 13 now, 13 earlier (+0)." in page
+    assert "0 organizations submitted or changed their answers in between." in page
+    assert "Exact figures: for the network managers only." in page  # exact by default
