@@ -29,7 +29,9 @@ CELL_PIXELS = 64
 MAX_ZOOM = 22
 # From this zoom on, the map shows organizations one by one (when there are not too many).
 INDIVIDUAL_ZOOM = 14
-MAX_INDIVIDUAL = 1000
+# Up to this many, one by one: about what the grid of a 1366x900 view shows at most (22 x 15
+# cells), so that a response stays under 100 KB however dense the view.
+MAX_INDIVIDUAL = 300
 # Up to this many organizations in the box, the response lists them all by name.
 LIST_LIMIT = 100
 # What a marker's popup shows besides the link: name, kind, city and the short description.

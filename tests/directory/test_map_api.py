@@ -419,3 +419,24 @@ def test_a_feature_carries_what_its_popup_shows_in_the_visitors_language(client,
         "Genossenschaftliches Hosting",
     )
     assert english["summary"] == "Cooperative hosting"
+
+
+def test_a_dense_view_at_high_zoom_stays_under_100_kb(client, db):
+    rng = random.Random(3)
+    Organization.objects.bulk_create(
+        OrganizationFactory.build(
+            name=f"Genossenschaft für digitale Daseinsvorsorge Nummer {index:04d} eG",
+            slug=f"dense-{index:04d}",
+            city="Berlin",
+            summary_de="Wir betreiben gemeinsam Server, Software und Netze für unsere Mitglieder.",
+            latitude=rng.uniform(52.515, 52.525),
+            longitude=rng.uniform(13.39, 13.42),
+        )
+        for index in range(900)
+    )
+    # A 1366x900 view around them at zoom 16, and one with half of them at zoom 17.
+    for bbox, zoom in (("13.3805,52.5124,13.4295,52.5276", 16), ("13.39,52.515,13.405,52.52", 17)):
+        response = client.get(API, {"bbox": bbox, "zoom": zoom})
+        assert response.status_code == 200
+        assert len(response.content) <= 100_000
+        assert counted(response.json())[0] == response.json()["total"]
