@@ -422,7 +422,7 @@ def normalize_record(record: Record, options: ImportOptions, *, kind: str) -> Ro
     elif not values["name"]:
         row.rejection = Note("no_name")
     _read_position(record, options, row, take)
-    row.record_id = take("source_record_id")[:200] or derived_record_id(values)
+    row.record_id = take("source_record_id")[:200] or derived_record_id(values, row.position)
     return row
 
 
@@ -467,14 +467,18 @@ def _read_position(record: Record, options: ImportOptions, row: Row, take) -> No
         row.position = (latitude, longitude)
 
 
-def derived_record_id(values: dict[str, Any]) -> str:
+def derived_record_id(values: dict[str, Any], position: tuple[float, float] | None = None) -> str:
     """Return an id for a row whose file has none: from its name and town, so it stays stable."""
-    basis = "|".join(
-        (
-            name_key(values.get("name", "")),
-            town_key(values.get("postal_code", ""), values.get("city", "")),
-        )
-    )
+    town = town_key(values.get("postal_code", ""), values.get("city", ""))
+    parts = [name_key(values.get("name", "")), town]
+    # Without a town the name alone would give "Yellow Cab Co-op" in Milwaukee and "Yellow
+    # Cab Cooperative" in San Francisco one id: the website tells them apart.
+    site = site_key(values.get("website", "")) if not town else ""
+    if site:
+        parts.append(site)
+    elif not town and position:
+        parts.append(f"{position[0]:.1f},{position[1]:.1f}")  # about 10 km: the same place
+    basis = "|".join(parts)
     return "name:" + hashlib.sha1(basis.encode()).hexdigest()[:20]  # noqa: S324 (an id, not security)
 
 

@@ -8,7 +8,6 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -64,6 +63,8 @@ NAME_STOPWORDS = frozenset(
         "genossenschaft",
     ]
 )
+# What a name says when it says nothing else ("The Co-op Ltd" -> "coop").
+KIND_WORDS = frozenset(["coop", "society", "genossenschaft", "kollektiv", "collective"])
 COOPERATIVE_WORDS = re.compile(
     r"\bco-?op(?:erative)?s?\b|\bko-?op\w*|genossenschaft\w*|cooperativ\w*"
 )
@@ -89,12 +90,12 @@ NEARBY_KM = 3.0
 def name_key(name: str) -> str:
     """Return the distinctive words of a name, folded: "The Lowther Club Ltd" -> "lowther club"."""
     text = COOPERATIVE_WORDS.sub(" coop ", fold(name, punctuation=True))
-    words = [
-        word
-        for word in re.split(r"[\W_]+", text)
-        if (len(word) > 1 or word.isdigit()) and word not in NAME_STOPWORDS
-    ]
-    return " ".join(words)
+    words = [word for word in re.split(r"[\W_]+", text) if len(word) > 1 or word.isdigit()]
+    distinctive = [word for word in words if word not in NAME_STOPWORDS]
+    if not distinctive:
+        # "Coop Genossenschaft" is nothing but generic words: then its kind is its name.
+        distinctive = [word for word in words if word in KIND_WORDS] or words
+    return " ".join(distinctive)
 
 
 def name_similarity(a: str, b: str, minimum: float = 0.0) -> float:
@@ -186,9 +187,63 @@ def nearby_box(
     return latitude - dlat, latitude + dlat, longitude - dlon, longitude + dlon
 
 
+# A row and an entry this far apart are two organizations, whatever else they share.
+FAR_KM = 30.0
+# Public e-mail domains that say nothing about who writes from them.
+WEBMAIL_DOMAINS = frozenset(
+    [
+        "gmail.com",
+        "googlemail.com",
+        "yahoo.com",
+        "yahoo.de",
+        "yahoo.co.uk",
+        "hotmail.com",
+        "hotmail.de",
+        "hotmail.co.uk",
+        "outlook.com",
+        "outlook.de",
+        "live.com",
+        "live.de",
+        "msn.com",
+        "aol.com",
+        "icloud.com",
+        "me.com",
+        "gmx.de",
+        "gmx.net",
+        "gmx.at",
+        "gmx.ch",
+        "web.de",
+        "t-online.de",
+        "posteo.de",
+        "mailbox.org",
+        "freenet.de",
+        "protonmail.com",
+        "proton.me",
+        "riseup.net",
+        "btinternet.com",
+        "virginmedia.com",
+        "sky.com",
+        "orange.fr",
+        "free.fr",
+        "laposte.net",
+        "libero.it",
+    ]
+)
+
+
+def email_domain(address: str) -> str:
+    """Return the domain of a public e-mail address unless it is a webmail provider's."""
+    domain = address.rpartition("@")[2].strip().lower() if "@" in (address or "") else ""
+    return "" if domain in WEBMAIL_DOMAINS else domain
+
+
+def city_key(city: str) -> str:
+    return fold(city, umlauts=False)
+
+
 @dataclass(frozen=True)
 class Candidate:
-    """What duplicate search needs to know of a row or of an entry in the directory."""
+    """What duplicate search needs to know of a row, of a signup or of a directory entry."""
 
     ref: Any  # a row number or an organization
     name: str
@@ -197,6 +252,8 @@ class Candidate:
     register_key: str
     position: tuple[float, float] | None
     town_key: str
+    email_domain: str = ""
+    city_key: str = ""
 
     @property
     def box(self) -> tuple[float, float, float, float]:
@@ -205,21 +262,98 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Match:
+    """One decision of the duplicate engine about a pair, with the signals behind it.
+
+    ``rule`` is the strongest signal ("register", "website", "email" or "name"); ``certain``
+    says whether the import skips the row as a duplicate (True) or only warns (False: the
+    signup asks the person, the import creates the entry and says what it noticed).
+    """
+
     ref: Any
-    rule: str  # "register", "website" or "name"
+    rule: str
     km: float | None = None
+    certain: bool = True
+    site: str = ""
+    city: str = ""
+    distinct: str = ""  # why two alike names are two organizations: "register", "website", "far"
+
+
+def _km(a: Candidate, b: Candidate) -> float | None:
+    if a.position and b.position:
+        return round(distance_km(a.position, b.position), 1)
+    return None
+
+
+def never_the_same(a: Candidate, b: Candidate) -> str:
+    """Return why two candidates are certainly two organizations ("" if nothing says so)."""
+    if a.register_key and b.register_key and a.register_key != b.register_key:
+        return "register"
+    if a.site_key and b.site_key and a.site_key != b.site_key:
+        return "website"
+    km = _km(a, b)
+    if km is not None and km > FAR_KM:
+        return "far"
+    return ""
+
+
+def judge(row: Candidate, other: Candidate) -> Match | None:
+    """Return the engine's decision on whether ``row`` describes the organization ``other``.
+
+    Every signal counts: register entry, website, the public e-mail's domain, name similarity
+    (legal-form and generic words left out), distance and town. Rows whose register entries or
+    websites differ, or that lie more than ``FAR_KM`` apart, are never merged.
+    """
+    km = _km(row, other)
+    similarity = name_similarity(row.name_key, other.name_key, 0.5)
+    distinct = never_the_same(row, other)
+    if distinct:
+        if similarity >= NAME_SIMILARITY:  # worth saying why they were not merged
+            town = other.city_key or other.town_key
+            same_place = bool(town) and town in (row.city_key, row.town_key)
+            return Match(
+                other.ref,
+                "name",
+                km,
+                certain=False,
+                distinct=distinct,
+                city=town if same_place else "",
+            )
+        return None
+    near = km is not None and km <= NEARBY_KM
+    same_city = bool(row.city_key) and row.city_key == other.city_key
+    same_town = same_city or (bool(row.town_key) and row.town_key == other.town_key)
+    if row.register_key and row.register_key == other.register_key:
+        return Match(other.ref, "register", km)
+    if row.site_key and row.site_key == other.site_key:
+        # The same website and a name alike: one organization. The same website with another
+        # name is often an umbrella's (a secondary housing co-op's, at the same address for
+        # its members): only a warning.
+        certain = similarity >= NAME_SIMILARITY
+        return Match(other.ref, "website", km, certain=certain, site=row.site_key)
+    alike = similarity >= NAME_SIMILARITY
+    if alike and row.email_domain and row.email_domain == other.email_domain:
+        return Match(other.ref, "email", km, site=row.email_domain)
+    if alike and near:
+        return Match(other.ref, "name", km)
+    if alike and same_town:
+        # In one town the same name is one organization, unless both have websites (then
+        # never_the_same told them apart) — also when geocoding put them a few km apart.
+        return Match(other.ref, "name", km, city=other.city_key or other.town_key)
+    return None
 
 
 class DuplicateIndex:
-    """Candidates indexed by register entry, website and map cell, so each look-up is O(1)."""
+    """Candidates indexed by register entry, website, e-mail domain, map cell and town, so each
+    look-up reads only the few candidates that can match."""
 
     CELL_DEGREES = 0.1  # about 11 km north-south: the 3 x 3 cells around a point cover 3 km
 
     def __init__(self, candidates: Iterable[Candidate] = ()) -> None:
         self.by_register: dict[str, list[Candidate]] = defaultdict(list)
         self.by_site: dict[str, list[Candidate]] = defaultdict(list)
+        self.by_email: dict[str, list[Candidate]] = defaultdict(list)
         self.by_cell: dict[tuple[int, int], list[Candidate]] = defaultdict(list)
-        self.by_town: dict[tuple[str, str], list[Candidate]] = defaultdict(list)
+        self.by_name: dict[str, list[Candidate]] = defaultdict(list)
         for candidate in candidates:
             self.add(candidate)
 
@@ -228,107 +362,165 @@ class DuplicateIndex:
             self.by_register[candidate.register_key].append(candidate)
         if candidate.site_key:
             self.by_site[candidate.site_key].append(candidate)
+        if candidate.email_domain:
+            self.by_email[candidate.email_domain].append(candidate)
         if candidate.position:
             self.by_cell[self._cell(candidate.position)].append(candidate)
-        if candidate.town_key and candidate.name_key:
-            self.by_town[(candidate.town_key, candidate.name_key)].append(candidate)
+        if candidate.name_key:
+            self.by_name[candidate.name_key].append(candidate)
 
     def _cell(self, position: tuple[float, float]) -> tuple[int, int]:
         return math.floor(position[0] / self.CELL_DEGREES), math.floor(
             position[1] / self.CELL_DEGREES
         )
 
-    def find(self, row: Candidate) -> Match | None:
-        """Return the first candidate that describes the same organization as ``row``.
-
-        Same register entry; or same website and a very similar name; or a very similar name
-        within ``NEARBY_KM`` (without positions: the same name in the same postcode or town).
-        Two different register entries are two organizations, however alike they look.
-        """
-        for other in self.by_register.get(row.register_key, []) if row.register_key else []:
-            return Match(other.ref, "register")
-        for other in self.by_site.get(row.site_key, []) if row.site_key else []:
-            similarity = name_similarity(row.name_key, other.name_key, NAME_SIMILARITY)
-            if not _different_registers(row, other) and similarity >= NAME_SIMILARITY:
-                return Match(other.ref, "website")
+    def _neighbours(self, row: Candidate) -> Iterable[Candidate]:
+        if row.register_key:
+            yield from self.by_register.get(row.register_key, ())
+        if row.site_key:
+            yield from self.by_site.get(row.site_key, ())
+        if row.email_domain:
+            yield from self.by_email.get(row.email_domain, ())
+        if row.name_key:
+            # The same name anywhere: a decision worth explaining, even when it is "two".
+            yield from self.by_name.get(row.name_key, ())[-50:]
         if row.position:
+            south, north, west, east = row.box
             cell_lat, cell_lon = self._cell(row.position)
             for dlat in (-1, 0, 1):
                 for dlon in (-1, 0, 1):
-                    for other in self.by_cell.get((cell_lat + dlat, cell_lon + dlon), []):
-                        match = self._near_match(row, other)
-                        if match:
-                            return match
-        # Entries without a position (not yet geocoded) are compared by name within the town.
-        for other in self.by_town.get((row.town_key, row.name_key), []) if row.town_key else []:
-            if not (row.position and other.position) and not _different_registers(row, other):
-                return Match(other.ref, "name")
+                    for other in self.by_cell.get((cell_lat + dlat, cell_lon + dlon), ()):
+                        # Cheap check first: most entries of the 3 x 3 cells lie farther away.
+                        latitude, longitude = other.position
+                        if south <= latitude <= north and west <= longitude <= east:
+                            yield other
+
+    def matches(self, row: Candidate) -> list[Match]:
+        """Return every decision about ``row``: certain duplicates first, then warnings."""
+        found: dict[int, Match] = {}
+        for other in self._neighbours(row):
+            if id(other) in found:
+                continue
+            match = judge(row, other)
+            if match:
+                found[id(other)] = match
+        order = {"register": 0, "website": 1, "email": 2, "name": 3}
+        return sorted(
+            found.values(),
+            key=lambda match: (
+                not match.certain,
+                bool(match.distinct),
+                order[match.rule],
+                match.km or 0.0,
+            ),
+        )
+
+    def find(self, row: Candidate) -> Match | None:
+        """Return the candidate that certainly describes the same organization as ``row``."""
+        for match in self.matches(row):
+            return match if match.certain else None
         return None
-
-    def _near_match(self, row: Candidate, other: Candidate) -> Match | None:
-        # Cheap checks first: most entries of the 3 x 3 cells of a city are farther away.
-        south, north, west, east = row.box
-        latitude, longitude = other.position
-        if not (south <= latitude <= north and west <= longitude <= east):
-            return None
-        if _different_registers(row, other):
-            return None
-        km = distance_km(row.position, other.position)
-        if (
-            km <= NEARBY_KM
-            and name_similarity(row.name_key, other.name_key, NAME_SIMILARITY) >= NAME_SIMILARITY
-        ):
-            return Match(other.ref, "name", round(km, 1))
-        return None
-
-
-def _different_registers(a: Candidate, b: Candidate) -> bool:
-    return bool(a.register_key and b.register_key and a.register_key != b.register_key)
 
 
 # --- Signups ---------------------------------------------------------------------------------
 
-# Portable on purpose: PostgreSQL's trigram extension is not available everywhere, so candidates
-# are narrowed in the database (same city or same domain) and compared with ``difflib``.
 
-SIMILAR_NAME_RATIO = 0.85
-# Legal-form words say nothing about which organization it is ("Foo eG" is "Foo GmbH").
-LEGAL_FORM_WORDS = {"eg", "ev", "gmbh", "ggmbh", "ug", "ag", "sce", "haftungsbeschraenkt", "co"}
+def signup_candidate(
+    *,
+    name: str,
+    city: str,
+    website: str,
+    postal_code: str = "",
+    country: str = "DE",
+    register_number: str = "",
+    register_court: str = "",
+    public_email: str = "",
+) -> Candidate:
+    return Candidate(
+        ref=None,
+        name=name,
+        name_key=name_key(name),
+        site_key=site_key(website),
+        register_key=register_key(register_number, register_court, country),
+        position=None,
+        town_key=town_key(postal_code, city),
+        email_domain=email_domain(public_email),
+        city_key=city_key(city),
+    )
 
 
-def likely_duplicates(*, name: str, city: str, website: str) -> list[Organization]:
-    """Return the published entries that are probably the organization described."""
-    domain = website_domain(website)
-    folded_name = normalized_name(name)
-    candidates = Q()
-    if domain:
-        candidates |= Q(website__icontains=domain)
-    if city.strip() and folded_name:
-        candidates |= Q(city__iexact=city.strip())
-    if not candidates:
+def organization_candidate(organization: Any) -> Candidate:
+    """Return the candidate of an entry (an Organization or the import's lighter copy)."""
+    has_position = organization.latitude is not None and organization.longitude is not None
+    return Candidate(
+        ref=organization,
+        name=organization.name,
+        name_key=name_key(organization.name),
+        site_key=site_key(organization.website),
+        register_key=register_key(
+            organization.register_number, organization.register_court, str(organization.country)
+        ),
+        position=(organization.latitude, organization.longitude) if has_position else None,
+        town_key=town_key(organization.postal_code, organization.city),
+        email_domain=email_domain(getattr(organization, "public_email", "")),
+        city_key=city_key(organization.city),
+    )
+
+
+def likely_duplicates(
+    *, name: str, city: str, website: str, exclude: int | None = None, **details: str
+) -> list[Organization]:
+    """Return the entries a signup (or an entry under review) probably repeats, best first.
+
+    The same engine as the import's: every match, certain or not, is shown, because the person
+    decides. Each returned entry carries ``duplicate_reason``, the decision in words.
+    """
+    row = signup_candidate(name=name, city=city, website=website, **details)
+    wanted = Q()
+    if row.site_key:
+        wanted |= Q(website__icontains=row.site_key.split("/")[0])
+    if row.register_key and details.get("register_number"):
+        wanted |= Q(register_number__iexact=details["register_number"].strip())
+    if city.strip():
+        wanted |= Q(city__iexact=city.strip())
+    if details.get("postal_code", "").strip():
+        wanted |= Q(postal_code=details["postal_code"].strip())
+    if row.email_domain:
+        wanted |= Q(public_email__iendswith=f"@{row.email_domain}")
+    if not wanted:
         return []
-    matches = []
-    for other in Organization.objects.published().filter(candidates)[:200]:
-        same_domain = bool(domain) and website_domain(other.website) == domain
-        same_city = fold(other.city) == fold(city)
-        similar = (
-            SequenceMatcher(None, folded_name, normalized_name(other.name)).ratio()
-            >= SIMILAR_NAME_RATIO
-        )
-        if same_domain or (same_city and similar):
-            matches.append(other)
-    return matches
+    entries = Organization.objects.published().filter(wanted)
+    if exclude:
+        entries = entries.exclude(pk=exclude)
+    index = DuplicateIndex(organization_candidate(other) for other in entries[:500])
+    found = []
+    # The person decides: alike names in the same town are asked about even when the
+    # websites differ (the import keeps those apart).
+    shown = [match for match in index.matches(row) if not match.distinct or match.city]
+    for match in shown[:10]:
+        match.ref.duplicate_reason = explain(match)
+        found.append(match.ref)
+    return found
 
 
-def website_domain(url: str) -> str:
-    """Return the host of ``url`` without ``www.``, lower-cased ("" if there is none)."""
-    if not url:
-        return ""
-    host = urlsplit(url if "//" in url else f"//{url}").hostname or ""
-    return host.lower().removeprefix("www.")
+def reason_notes(match: Match) -> list[list]:
+    """Return the decision's reasons as stored notes (``[code, params]``), in order."""
+    if match.distinct:
+        return [[f"distinct_{match.distinct}", {"km": match.km}]]
+    code = {
+        "register": "same_register",
+        "website": "same_website" if match.certain else "same_website_other_name",
+        "email": "same_email_domain",
+        "name": "similar_name_in_town" if match.city else "similar_name_near",
+    }[match.rule]
+    notes = [[code, {"site": match.site, "km": match.km, "city": match.city}]]
+    if match.km is not None and code != "similar_name_near":
+        notes.append(["kilometres_apart", {"km": match.km}])
+    return notes
 
 
-def normalized_name(name: str) -> str:
-    """Return ``name`` folded, without punctuation and legal-form words."""
-    words = fold(name.replace(".", "")).split()
-    return " ".join(word for word in words if word not in LEGAL_FORM_WORDS)
+def explain(match: Match) -> str:
+    """Return the decision in words ("same website fairbnb.coop. 2.9 km apart.")."""
+    from .notes import describe
+
+    return " ".join(describe(note) for note in reason_notes(match))

@@ -198,6 +198,8 @@ class ImportOptions:
     precision: str = Organization.Precision.ADDRESS
     default_country: str = ""
     country_aliases: dict[str, str] = field(default_factory=dict)
+    # A manager's decisions in the preview, by row number: "create" (not a duplicate) or "skip".
+    overrides: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_json(cls, value: dict | None) -> ImportOptions:
@@ -211,6 +213,11 @@ class ImportOptions:
             precision=value.get("precision", Organization.Precision.ADDRESS),
             default_country=value.get("default_country", ""),
             country_aliases=dict(value.get("country_aliases", {})),
+            overrides={
+                str(row): decision
+                for row, decision in (value.get("overrides") or {}).items()
+                if decision in ("create", "skip")
+            },
         )
 
     def as_json(self) -> dict:
@@ -219,6 +226,7 @@ class ImportOptions:
             "precision": self.precision,
             "default_country": self.default_country,
             "country_aliases": self.country_aliases,
+            "overrides": self.overrides,
         }
 
     def fits(self, table: Table) -> bool:

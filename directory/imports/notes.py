@@ -30,6 +30,29 @@ NOTES = {
     "duplicate_org_register": _("Same register entry as “%(name)s” in the directory."),
     "duplicate_org_website": _("Same website and name as “%(name)s” in the directory."),
     "duplicate_org_name": _("Very similar name %(km)s km from “%(name)s” in the directory."),
+    # the duplicate engine's decisions (directory/imports/duplicates.py), each explained
+    "duplicate_of_row": _("Duplicate of row %(row)s “%(name)s”: %(reason)s"),
+    "duplicate_of_org": _("Duplicate of “%(name)s” in the directory: %(reason)s"),
+    "possible_duplicate_row": _("Imported, though it resembles row %(row)s “%(name)s”: %(reason)s"),
+    "possible_duplicate_org": _(
+        "Imported, though it resembles “%(name)s” in the directory: %(reason)s"
+    ),
+    "not_merged_row": _("Not merged with row %(row)s “%(name)s”, whose name is alike: %(reason)s"),
+    "not_merged_org": _(
+        "Not merged with “%(name)s” in the directory, whose name is alike: %(reason)s"
+    ),
+    "same_register": _("same register entry."),
+    "same_website": _("same website %(site)s."),
+    "same_website_other_name": _("same website %(site)s, but another name."),
+    "same_email_domain": _("very similar name and the same e-mail domain %(site)s."),
+    "similar_name_near": _("very similar name, %(km)s km apart."),
+    "similar_name_in_town": _("same name in the same town (%(city)s)."),
+    "distinct_register": _("another register entry."),
+    "distinct_website": _("another website."),
+    "distinct_far": _("%(km)s km apart."),
+    "kilometres_apart": _("%(km)s km apart."),
+    "overruled_create": _("Imported as a new entry: a manager overruled the duplicate check."),
+    "overruled_skip": _("Skipped: a manager marked it as a duplicate."),
     # updates
     "kept_edited": _("Edited in the directory since the last import: left as it is."),
     # warnings
@@ -58,6 +81,10 @@ class Note:
         params = dict(self.params)
         if "field" in params:
             params["field"] = field_label(params["field"])
+        if isinstance(params.get("reason"), list):  # a decision of the duplicate engine
+            params["reason"] = " ".join(describe(part) for part in params["reason"])
+        if params.get("km", "") is None:  # notes stored before distances were optional
+            params["km"] = "?"
         return str(NOTES[self.code]) % params
 
     def as_json(self) -> list:

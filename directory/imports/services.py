@@ -225,12 +225,19 @@ class Planner:
         self.mapped = {target for target, columns in options.columns.items() if columns}
         self.written = self.written_fields()
         self._site_index: dict[str, list[int]] | None = None
-        self._site_index: dict[str, list[int]] | None = None
+        self.id_counts: Counter[str] = Counter()
+        self.overrides = dict(options.overrides)
 
     def normalize(self, records: Iterable[imports.Record]) -> list[Row]:
         rows = [
             imports.normalize_record(record, self.options, kind=self.kind) for record in records
         ]
+        for row in rows:
+            # An id that a file repeats ("cbc" at BD9 4DZ and at L8 3TX) names its n-th
+            # occurrence, so every run of the same file maps each row to the same entry.
+            self.id_counts[row.record_id] += 1
+            if self.id_counts[row.record_id] > 1:
+                row.record_id = f"{row.record_id}#{self.id_counts[row.record_id]}"[:200]
         country_columns = self.options.columns.get("country", [])
         for row in rows:
             raw = next(
@@ -279,20 +286,51 @@ class Planner:
         organization = existing.get(row.record_id)
         if organization is not None:
             return self._plan_update(row, organization, sectors)
+        override = self.overrides.get(str(row.number))
+        if override == "skip":
+            return Outcome(row, Action.DUPLICATE, Note("overruled_skip"))
         candidate = row.candidate(row.number)
-        match = self.file_index.find(candidate)
-        if match:
-            params = {"row": match.ref, "km": match.km}
-            return Outcome(row, Action.DUPLICATE, Note(f"duplicate_row_{match.rule}", params))
-        match = directory.find(candidate)
-        if match:
-            params = {"name": match.ref.name, "km": match.km, "id": match.ref.pk}
-            return Outcome(
-                row, Action.DUPLICATE, Note(f"duplicate_org_{match.rule}", params), match.ref
-            )
+        warnings = []
+        if override != "create":
+            for match in self.file_index.matches(candidate):
+                params = {
+                    "row": match.ref,
+                    "name": self.row_names.get(match.ref, ""),
+                    "reason": imports.reason_notes(match),
+                }
+                if match.certain:
+                    return Outcome(row, Action.DUPLICATE, Note("duplicate_of_row", params))
+                code = "not_merged_row" if match.distinct else "possible_duplicate_row"
+                warnings.append(Note(code, params))
+            for match in directory.matches(candidate):
+                entry = match.ref
+                if match.certain and entry.import_source_id == self.source.pk and self.source.pk:
+                    # This source's own entry, under another id (a new mapping changed the
+                    # derived ids): update it and let it carry the new id.
+                    return self._plan_own_entry(row, entry, sectors)
+                params = {"name": entry.name, "id": entry.pk, "reason": imports.reason_notes(match)}
+                if match.certain:
+                    return Outcome(row, Action.DUPLICATE, Note("duplicate_of_org", params), entry)
+                code = "not_merged_org" if match.distinct else "possible_duplicate_org"
+                warnings.append(Note(code, params))
+        else:
+            warnings.append(Note("overruled_create"))
+        row.warnings.extend(warnings[:2])
         return Outcome(
             row, Action.CREATE, sectors=sectors or [], geocode=not row.position and row.has_address
         )
+
+    def _plan_own_entry(self, row: Row, entry: DirectoryEntry, sectors) -> Outcome:
+        organization = Organization.objects.prefetch_related("sectors").get(pk=entry.pk)
+        outcome = self._plan_update(row, organization, sectors)
+        if outcome.action in (Action.UPDATE, Action.UNCHANGED):
+            outcome.changes["source_record_id"] = row.record_id
+            outcome.action = (
+                Action.UPDATE
+                if outcome.changes.keys() - {"source_record_id"}
+                else (Action.UNCHANGED)
+            )
+        return outcome
 
     def _plan_update(
         self, row: Row, organization: Organization, sectors: list[Sector] | None
@@ -398,8 +436,10 @@ class Planner:
         for chunk in chunked(sorted(ids), 500):
             for values in candidates.filter(pk__in=chunk).values(*CANDIDATE_FIELDS):
                 # Entries made from earlier rows of this file are in the file's own index.
-                source_id, record_id = values.pop("import_source"), values.pop("source_record_id")
-                if source_id == self.source.pk and record_id in self.record_rows:
+                source_id, record_id = values["import_source_id"], values["source_record_id"]
+                if source_id == self.source.pk and (
+                    record_id in self.record_rows or record_id in existing
+                ):
                     continue
                 directory.add(organization_candidate(DirectoryEntry(**values)))
         return existing, directory
@@ -464,7 +504,8 @@ CANDIDATE_FIELDS = (
     "longitude",
     "postal_code",
     "city",
-    "import_source",
+    "public_email",
+    "import_source_id",
     "source_record_id",
 )
 
@@ -484,26 +525,16 @@ class DirectoryEntry:
     longitude: float | None
     postal_code: str
     city: str
+    public_email: str = ""
+    import_source_id: int | None = None
+    source_record_id: str = ""
 
     @property
     def pk(self) -> int:
         return self.id
 
 
-def organization_candidate(organization: Organization | DirectoryEntry) -> imports.Candidate:
-    has_position = organization.latitude is not None and organization.longitude is not None
-    position = (organization.latitude, organization.longitude) if has_position else None
-    return imports.Candidate(
-        ref=organization,
-        name=organization.name,
-        name_key=imports.name_key(organization.name),
-        site_key=imports.site_key(organization.website),
-        register_key=imports.register_key(
-            organization.register_number, organization.register_court, str(organization.country)
-        ),
-        position=position,
-        town_key=imports.town_key(organization.postal_code, organization.city),
-    )
+organization_candidate = imports.organization_candidate
 
 
 def organization_checksum(organization: Organization, sector_slugs: Iterable[str]) -> str:
@@ -739,6 +770,12 @@ def _write(job: ImportJob, outcomes: list[Outcome]) -> None:
         if outcome.action in (Action.UNCHANGED, Action.KEPT)
     ]
     Organization.objects.filter(pk__in=seen).update(import_job=job)
+    for outcome in outcomes:
+        if outcome.action == Action.UNCHANGED and "source_record_id" in outcome.changes:
+            # Its own entry under the id a new mapping derives: nothing else changes.
+            Organization.objects.filter(pk=outcome.organization.pk).update(
+                source_record_id=outcome.changes["source_record_id"]
+            )
 
     job.created_count += counts[Action.CREATE]
     job.updated_count += counts[Action.UPDATE]
