@@ -24,6 +24,7 @@ from .report_forms import ReportRequestForm
 from .reporting import aggregation, comparison, services, suppression
 from .reporting.charts import Chart, format_number, format_share, question_chart
 from .reporting.exports import report_facts
+from .reporting.language import localized
 
 REPORTS_PER_PAGE = 20
 
@@ -84,7 +85,9 @@ def report_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if not report.is_done:
         return render(request, "manage/survey/report_progress.html", {"report": report})
     exact = request.GET.get("exact") == "1"
-    result = report.result if exact else suppression.suppressed(report.result)
+    # In the reader's language, whatever language the files were made in.
+    readable = localized(report.result, request.LANGUAGE_CODE)
+    result = readable if exact else suppression.suppressed(readable)
     context = {
         "report": report,
         "survey": report.survey,
@@ -94,7 +97,7 @@ def report_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "footnote": suppression.footnote(result["meta"]["min_cell"]),
         "columns": result["columns"],
         "sections": _sections(result),
-        "texts": _texts(report.result),
+        "texts": _texts(readable),
         "matches": report.result["matches"],
         "files": list(report.files.all()),
         "earlier": comparison.earlier_candidates(report),
@@ -151,7 +154,8 @@ def report_compare(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         return redirect(report.get_absolute_url())
     # Managers compare exact figures; "as exported" on request.
     exact = request.GET.get("exact", "1") == "1"
-    current, before = report.result, earlier.result
+    current = localized(report.result, request.LANGUAGE_CODE)
+    before = localized(earlier.result, request.LANGUAGE_CODE)
     if not exact:
         current, before = suppression.suppressed(current), suppression.suppressed(before)
     context = {

@@ -47,7 +47,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from directory.geo.gazetteer import GERMAN_STATES
@@ -826,6 +826,7 @@ def assemble(
             "breakdown_label": breakdown_label(breakdown),
             "filters": gathered.filters,
             "generated_at": timezone.now().isoformat(),
+            "language": translation.get_language(),
             "min_cell": min_cell,
             "respondents": overall["respondents"],
             "invited": overall["invited"],

@@ -175,6 +175,8 @@ def write_csv(rows: Iterable[Sequence], header: Sequence[str], path: Path) -> No
 
 
 def write_json(result: Mapping, path: Path) -> None:
+    # One language per file: the texts in the others are for the web page only.
+    result = {name: value for name, value in result.items() if name != "translations"}
     with path.open("w", encoding="utf-8") as file:
         json.dump(result, file, ensure_ascii=False, indent=1, cls=ResultEncoder)
 
@@ -293,13 +295,22 @@ def _answer_value(questionnaire, question, answer, chosen) -> tuple:
 SHEET_TITLE_FORBIDDEN = str.maketrans(dict.fromkeys("[]:*?/\\", " "))
 
 
+def _cut_at_word(text: str, limit: int) -> str:
+    """Cut ``text`` to ``limit`` characters at a word boundary, without a trailing space."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit + 1].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
+    return cut[:limit].rstrip(" ,;:-–")
+
+
 def sheet_title(title: str, used: set[str]) -> str:
     """Return a valid, unused worksheet title (at most 31 characters, no []:*?/\\)."""
-    base = " ".join(title.translate(SHEET_TITLE_FORBIDDEN).split())[:31].strip("'") or "Sheet"
+    base = _cut_at_word(" ".join(title.translate(SHEET_TITLE_FORBIDDEN).split()), 31)
+    base = base.strip("'") or "Sheet"
     candidate, n = base, 2
     while candidate.casefold() in used:
         suffix = f" ({n})"
-        candidate, n = base[: 31 - len(suffix)] + suffix, n + 1
+        candidate, n = _cut_at_word(base, 31 - len(suffix)) + suffix, n + 1
     used.add(candidate.casefold())
     return candidate
 
@@ -338,11 +349,32 @@ def write_xlsx(result: Mapping, path: Path, *, answers: Iterable[Sequence] | Non
         for question in section["questions"]:
             _question_block(sheet, question, columns, result["meta"]["min_cell"])
     if answers is not None:
-        sheet = _Sheet(workbook, _("Answers"), used)
-        sheet.row(*ANSWERS_HEADER, bold=True)
-        for row in answers:
-            sheet.row(*row)
+        _answers_sheets(workbook, answers, used)
     workbook.save(path)
+
+
+EXCEL_MAX_ROWS = 1_048_576
+
+
+def _answers_sheets(workbook: Workbook, answers: Iterable[Sequence], used: set[str]) -> None:
+    """Write the answers as a table (frozen header, filter), continued on "Answers (2)" … once a
+    sheet reaches Excel's limit of rows, so that no row is ever cut off."""
+
+    def new_sheet(title: str) -> _Sheet:
+        sheet = _Sheet(workbook, title, used)
+        last_column = chr(ord("A") + len(ANSWERS_HEADER) - 1)
+        sheet.sheet.freeze_panes = "A2"
+        sheet.sheet.auto_filter.ref = f"A1:{last_column}{EXCEL_MAX_ROWS}"
+        sheet.row(*ANSWERS_HEADER, bold=True)
+        return sheet
+
+    sheet, rows, part = new_sheet(_("Answers")), 1, 1
+    for row in answers:
+        if rows >= EXCEL_MAX_ROWS:
+            part += 1
+            sheet, rows = new_sheet(f"{_('Answers')} ({part})"), 1
+        sheet.row(*row)
+        rows += 1
 
 
 def _summary_sheet(sheet: _Sheet, result: Mapping) -> None:
@@ -493,8 +525,28 @@ class ReportPDF(FPDF):
 
     def paragraph(self, text: str, *, size: float = 10, style: str = "", gap: float = 2) -> None:
         self.set_font("Source", style, size)
-        self.multi_cell(0, size * 0.5, text, new_x="LMARGIN", new_y="NEXT")
+        # Left-aligned: justified headings spread their words across the line.
+        self.multi_cell(0, size * 0.5, text, align="L", new_x="LMARGIN", new_y="NEXT")
         self.ln(gap)
+
+    def heading(self, text: str, *, level: int = 0, size: float = 16) -> None:
+        """A heading in the outline and the table of contents."""
+        self.start_section(text, level=level)
+        self.paragraph(text, size=size, style="B", gap=3)
+
+
+def _render_toc(pdf: ReportPDF, outline) -> None:
+    pdf.set_xy(pdf.l_margin, pdf.t_margin)
+    pdf.paragraph(_("Contents"), size=16, style="B", gap=3)
+    for entry in outline:
+        if entry.level > 0:
+            continue
+        pdf.set_font("Source", "", 10)
+        pdf.set_x(pdf.l_margin)
+        link = pdf.add_link(page=entry.page_number)
+        width = pdf.w - 2 * PAGE_MARGIN
+        pdf.cell(width - 15, 6, entry.name, link=link, align="L")
+        pdf.cell(15, 6, str(entry.page_number), link=link, align="R", new_x="LMARGIN", new_y="NEXT")
 
 
 def write_pdf(result: Mapping, path: Path) -> None:
@@ -505,10 +557,12 @@ def write_pdf(result: Mapping, path: Path) -> None:
     meta = result["meta"]
     pdf = ReportPDF(meta["title"])
     _title_page(pdf, result)
+    pdf.add_page()
+    pdf.insert_toc_placeholder(_render_toc, pages=1)  # breaks to the next page itself
     _method_pages(pdf, result)
     for section in result["sections"]:
         pdf.add_page()
-        pdf.paragraph(section["title"], size=16, style="B", gap=3)
+        pdf.heading(section["title"])
         for question in section["questions"]:
             _question_pdf_block(pdf, question, result["columns"], meta["min_cell"])
     pdf.output(str(path))
@@ -525,14 +579,13 @@ def _title_page(pdf: ReportPDF, result: Mapping) -> None:
         pdf.set_font("Source", "B", 10)
         pdf.cell(48, 6, label)
         pdf.set_font("Source", "", 10)
-        pdf.multi_cell(0, 6, value, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 6, value, align="L", new_x="LMARGIN", new_y="NEXT")
 
 
 def _method_pages(pdf: ReportPDF, result: Mapping) -> None:
     meta = result["meta"]
     k = meta["min_cell"]
-    pdf.add_page()
-    pdf.paragraph(_("Method"), size=16, style="B", gap=3)
+    pdf.heading(_("Method"))
     paragraphs = [
         _(
             "This report counts the answers of the organizations that submitted the "

@@ -33,7 +33,7 @@ from coopmap.queue import enqueue_on_commit
 from survey.models import Report, ReportFile, Survey
 from survey.services import SurveyError
 
-from . import aggregation, exports, suppression
+from . import aggregation, exports, language, suppression
 
 logger = logging.getLogger(__name__)
 
@@ -307,6 +307,10 @@ def _report_make(report: Report) -> None:
     progress(PROGRESS_COUNTED)
     result = aggregation.assemble(
         gathered, min_cell=settings.REPORT_MIN_CELL, on_question=progress.question
+    )
+    # The texts in the other languages, for readers of the web page (files: the asked one).
+    result["translations"] = language.translations(
+        gathered, aggregation.assemble, min_cell=settings.REPORT_MIN_CELL, skip=report.language
     )
     shared = result if report.internal else suppression.suppressed(result)
     writers = _report_writers(report, result, shared)

@@ -169,6 +169,7 @@ def suppressed(result: Mapping, *, min_cell: int | None = None) -> dict:
         "sections": sections,
         "texts": {},
         "matches": [],
+        "translations": result.get("translations", {}),
     }
 
 

@@ -291,3 +291,22 @@ def test_only_earlier_reports_are_offered_and_later_or_other_surveys_refused(
     assert "Submitted responses: 13 now, 13 earlier (+0)." in page
     assert "0 organizations submitted or changed their answers in between." in page
     assert "Exact figures: for the network managers only." in page  # exact by default
+
+
+def test_a_report_asked_in_english_reads_in_german_for_a_german_manager(manager_client, report):
+    from survey.models import Question
+
+    kind = Question.objects.get(section__survey=report.survey, code="kind")
+    assert report.language == "en"
+
+    english = manager_client.get(report.get_absolute_url()).content.decode()
+    manager_client.cookies["django_language"] = "de"
+    german = manager_client.get(report.get_absolute_url()).content.decode()
+
+    assert kind.text_en in english
+    assert kind.text_de not in english
+    assert kind.text_de in german
+    assert kind.text_en not in german
+    assert "Plattform-Genossenschaft" in german  # the group's label
+    assert "Alle Organisationen" in german
+    assert "All organizations" not in german
