@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 
 from django.conf import settings
 from django.contrib import messages
@@ -237,5 +238,16 @@ def import_rejected_csv(request: HttpRequest, pk: int) -> HttpResponse:
             imports.describe(entry["note"]),
             *(entry["values"].get(column, "") for column in columns),
         ]
-        writer.writerow([neutralize(cell) for cell in cells])
+        writer.writerow([_keep_numbers(cell) for cell in cells])
     return response
+
+
+PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?")
+
+
+def _keep_numbers(cell):
+    """Neutralize formulas, but keep a number such as -76.99828 a number: a spreadsheet reads
+    it as one, and a corrected file re-imported keeps its coordinates (issue 9, item 5)."""
+    if isinstance(cell, str) and PLAIN_NUMBER.fullmatch(cell.strip()):
+        return cell
+    return neutralize(cell)

@@ -137,3 +137,18 @@ def test_11_signups_ask_with_the_same_engine_and_its_reason(client):
     (duplicate,) = response.context["form"].duplicates
     assert duplicate.name == "Fairbnb"
     assert duplicate.duplicate_reason == "same website fairbnb.coop."
+
+
+def test_5_rejected_rows_keep_their_numbers_and_neutralize_formulas(manager_client):
+    import csv
+    import io
+
+    from django.urls import reverse
+
+    job = run("Name,Latitude,Longitude\n=cmd(),38.9,-76.99828\nNo Place,95,-76.99828\n")
+    response = manager_client.get(
+        reverse("manage:directory-manage:import-rejected-csv", args=[job.pk])
+    )
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][2:] == ["Name", "Latitude", "Longitude"]
+    assert rows[1][2:] == ["No Place", "95", "-76.99828"]
