@@ -9,6 +9,7 @@ cells with the live grouping. SQLite keeps no cells (the API groups live there).
 import random
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 
 from directory import map_cells
@@ -237,3 +238,17 @@ def test_what_the_api_counts_follows_a_publication_at_once(client, manager):
     assert get_map(client, "5.8,47.2,15.1,55.1", 6)["total"] == 1
     organization_archive(organization=organization, by=manager)
     assert get_map(client, "5.8,47.2,15.1,55.1", 6)["total"] == 0
+
+
+def test_the_rebuild_command_repairs_cells_that_were_written_around(client):
+    OrganizationFactory(latitude=52.52, longitude=13.405)
+    OrganizationFactory(latitude=48.14, longitude=11.58)
+    with connection.cursor() as cursor:
+        # As a data-only restore with triggers disabled would leave them.
+        cursor.execute("DELETE FROM directory_mapcell WHERE zoom = 6")
+    assert get_map(client, "5.8,47.2,15.1,55.1", 6)["total"] < 2
+
+    call_command("rebuild_map_cells")
+
+    assert get_map(client, "5.8,47.2,15.1,55.1", 6)["total"] == 2
+    assert_exact()
