@@ -898,6 +898,7 @@ class ReportFile(models.Model):
 
     class Kind(models.TextChoices):
         CSV = "csv", _("CSV, aggregated")
+        CSV_EXCEL_DE = "csv_excel_de", _("CSV, aggregated, for German Excel (; and decimal comma)")
         ANSWERS_CSV = "answers_csv", _("CSV, each organization's answers")
         XLSX = "xlsx", _("Excel workbook")
         PDF = "pdf", _("PDF with charts")

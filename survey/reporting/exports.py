@@ -174,6 +174,22 @@ def write_csv(rows: Iterable[Sequence], header: Sequence[str], path: Path) -> No
             writer.writerow([neutralize(value) for value in row])
 
 
+def write_csv_excel_de(rows: Iterable[Sequence], header: Sequence[str], path: Path) -> None:
+    """Write ``rows`` for German Excel: ``;`` between fields, decimal comma, UTF-8 with BOM
+    (plain CSV with commas lands in one column there)."""
+
+    def german(value):
+        if isinstance(value, float):
+            return f"{value}".replace(".", ",")
+        return neutralize(value)
+
+    with path.open("w", encoding="utf-8-sig", newline="") as file:
+        writer = csv.writer(file, delimiter=";")
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow([german(value) for value in row])
+
+
 def write_json(result: Mapping, path: Path) -> None:
     # One language per file: the texts in the others are for the web page only.
     result = {name: value for name, value in result.items() if name != "translations"}

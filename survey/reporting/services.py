@@ -362,6 +362,15 @@ def _report_writers(report: Report, result: dict, shared: dict) -> list:
                 ),
             )
         )
+        writers.append(
+            (
+                ReportFile.Kind.CSV_EXCEL_DE,
+                f"{stem}-excel-de.csv",
+                lambda path: exports.write_csv_excel_de(
+                    exports.aggregate_rows(shared), exports.AGGREGATE_HEADER, path
+                ),
+            )
+        )
         if report.internal:
             writers.append(
                 (

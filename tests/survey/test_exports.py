@@ -311,3 +311,16 @@ def test_twelve_responses_have_every_all_respondents_figure_and_chart_in_every_c
 
     text = " ".join(pdf_text(report).split())
     assert "58.3 %" in text  # coop: 7 of 12, drawn as a bar of all organizations
+
+
+def test_a_csv_for_german_excel_sits_beside_the_plain_one(survey, build):
+    report = build(survey, formats=["csv"])
+    path = path_of(report, ReportFile.Kind.CSV_EXCEL_DE)
+    with open(path, "rb") as file:
+        raw = file.read()
+
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM
+    with open(path, encoding="utf-8-sig", newline="") as file:
+        rows = list(csv.DictReader(file, delimiter=";"))
+    coop = aggregate(rows, "kind", "coop")
+    assert (coop["count"], coop["share"]) == ("8", "0,6154")
