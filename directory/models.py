@@ -598,6 +598,7 @@ class ImportJob(models.Model):
     class Format(models.TextChoices):
         CSV = "csv", "CSV"
         GEOJSON = "geojson", "GeoJSON"
+        JSON = "json", "JSON"
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Waiting for the preview")

@@ -8,6 +8,7 @@ import io
 import itertools
 import json
 import math
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -43,9 +44,21 @@ class Table:
     metadata: dict = field(default_factory=dict)  # a GeoJSON's top-level "name", "license", …
 
 
+# Limits that keep a hostile or broken file from taking the server's time and memory; each
+# gives a message saying what to change.
+MAX_COLUMNS = 500
+MAX_ROWS = 200_000
+MAX_CELL_CHARACTERS = 20_000
+MAX_JSON_DEPTH = 20
+MAX_NUMBER_DIGITS = 40
+
+
 def detect_format(data: bytes, filename: str = "") -> str:
-    """Return "csv" or "geojson" from the file name, else from the content."""
+    """Return "csv", "json" (an array of objects, or JSON Lines) or "geojson" from the file
+    name, else from the content."""
     suffix = PurePath(filename).suffix.lower()
+    if suffix in (".jsonl", ".ndjson"):
+        return "json"
     if suffix in (".geojson", ".json"):
         return "geojson"
     if suffix in (".csv", ".tsv", ".txt"):
@@ -67,10 +80,25 @@ def read_table(data: bytes, *, filename: str = "", file_format: str = "") -> Tab
         )
     file_format = file_format or detect_format(data, filename)
     text, encoding = decode_text(data)
-    table = read_geojson(text) if file_format == "geojson" else read_csv(text)
+    if file_format == "json":
+        table = read_json_lines(text)
+    elif file_format == "geojson":
+        table = read_geojson(text)
+    else:
+        table = read_csv(text)
     table.encoding = encoding
     if not table.records:
         raise ImportFileError(_("The file has no rows below its header."))
+    if len(table.records) > MAX_ROWS:
+        raise ImportFileError(
+            _("The file has %(count)s rows; at most %(limit)s can be imported at once. Split it.")
+            % {"count": len(table.records), "limit": MAX_ROWS}
+        )
+    if len(table.columns) > MAX_COLUMNS:
+        raise ImportFileError(
+            _("The file has %(count)s columns; at most %(limit)s are read. Remove the others.")
+            % {"count": len(table.columns), "limit": MAX_COLUMNS}
+        )
     return table
 
 
@@ -127,11 +155,17 @@ def read_csv(text: str) -> Table:
     rows = [row for row in rows if any(cell.strip() for cell in row)]
     if not rows:
         raise ImportFileError(_("The file is empty."))
+    if len(rows[0]) > MAX_COLUMNS:
+        raise ImportFileError(
+            _("The file has %(count)s columns; at most %(limit)s are read. Remove the others.")
+            % {"count": len(rows[0]), "limit": MAX_COLUMNS}
+        )
     header = _unique_headers(rows[0])
     records = []
     for index, row in enumerate(rows[1:], start=2):
         values = {
-            column: (row[i].strip() if i < len(row) else "") for i, column in enumerate(header)
+            column: (row[i].strip()[:MAX_CELL_CHARACTERS] if i < len(row) else "")
+            for i, column in enumerate(header)
         }
         records.append(Record(number=index, values=values))
     return Table(format="csv", columns=header, records=records, delimiter=delimiter)
@@ -157,13 +191,11 @@ def read_geojson(text: str) -> Table:
     Points keep their position; lines, polygons and multi-points are placed at their centre;
     a feature without geometry keeps only its address (to be geocoded).
     """
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ImportFileError(
-            _("The file is not valid JSON (line %(line)s): %(error)s")
-            % {"line": error.lineno, "error": error.msg}
-        ) from error
+    document = load_json(text)
+    if _record_list(document) is not None and not (
+        isinstance(document, dict) and document.get("type") == "FeatureCollection"
+    ):
+        return read_json_records(_record_list(document))
     if isinstance(document, dict) and document.get("type") == "Feature":
         document = {"type": "FeatureCollection", "features": [document]}
     if not (
@@ -171,9 +203,7 @@ def read_geojson(text: str) -> Table:
         and document.get("type") == "FeatureCollection"
         and isinstance(document.get("features"), list)
     ):
-        raise ImportFileError(
-            _("The file is JSON but not a GeoJSON FeatureCollection (“type”: “FeatureCollection”).")
-        )
+        raise ImportFileError(NOT_A_LIST)
     columns: dict[str, None] = {}
     records = []
     for index, feature in enumerate(document["features"], start=1):
@@ -193,6 +223,112 @@ def read_geojson(text: str) -> Table:
         if isinstance(document.get(key), str | int | float)
     }
     return Table(format="geojson", columns=[GEOMETRY, *columns], records=records, metadata=metadata)
+
+
+NOT_A_LIST = _(
+    "The file is JSON but neither a GeoJSON FeatureCollection nor a list of objects (an "
+    "array of {…}, or an object holding one, or one object per line)."
+)
+_JSON_STRUCTURE = re.compile(r'\\.|["\[\]{}]')
+
+
+def load_json(text: str) -> Any:
+    """Parse JSON, refusing nesting deeper than MAX_JSON_DEPTH and absurdly long numbers."""
+    depth = 0
+    in_string = False
+    for mark in _JSON_STRUCTURE.findall(text):
+        if mark == '"':
+            in_string = not in_string
+        elif in_string or mark[0] == "\\":
+            continue
+        elif mark in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                raise ImportFileError(
+                    _("The JSON is nested more than %(limit)s levels deep.")
+                    % {"limit": MAX_JSON_DEPTH}
+                )
+        else:
+            depth -= 1
+    try:
+        return json.loads(
+            text, parse_int=_json_number, parse_float=_json_number, parse_constant=_json_constant
+        )
+    except json.JSONDecodeError as error:
+        raise ImportFileError(
+            _("The file is not valid JSON (line %(line)s): %(error)s")
+            % {"line": error.lineno, "error": error.msg}
+        ) from error
+
+
+def _json_number(text: str) -> float | int | str:
+    if len(text) > MAX_NUMBER_DIGITS:
+        raise ImportFileError(
+            _("The JSON holds a number of %(count)s digits; at most %(limit)s are read.")
+            % {"count": len(text), "limit": MAX_NUMBER_DIGITS}
+        )
+    return int(text) if text.lstrip("-").isdigit() else float(text)
+
+
+def _json_constant(text: str) -> None:
+    raise ImportFileError(_("The JSON holds %(value)s, which is no number.") % {"value": text})
+
+
+def _record_list(document: Any) -> list | None:
+    """Return the list of objects a plain JSON document holds (itself, or its one list)."""
+    if isinstance(document, list):
+        return document
+    if isinstance(document, dict) and document.get("type") != "FeatureCollection":
+        lists = [value for value in document.values() if isinstance(value, list)]
+        if len(lists) == 1 and lists[0] and all(isinstance(item, dict) for item in lists[0][:10]):
+            return lists[0]
+    return None
+
+
+def read_json_lines(text: str) -> Table:
+    """Parse JSON Lines (one object per line), or a plain JSON array, into records."""
+    stripped = text.lstrip()
+    if stripped.startswith("["):
+        items = _record_list(load_json(text)) or []
+    else:
+        items = [load_json(line) for line in text.splitlines() if line.strip()]
+    return read_json_records(items)
+
+
+def read_json_records(items: list) -> Table:
+    """Turn a list of JSON objects into records: keys are columns, nested keys dotted."""
+    columns: dict[str, None] = {}
+    records = []
+    for index, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            continue
+        values: dict[str, str] = {}
+        _flatten(item, "", values)
+        if len(values) > MAX_COLUMNS:
+            raise ImportFileError(
+                _("Object %(row)s has %(count)s fields; at most %(limit)s are read.")
+                % {"row": index, "count": len(values), "limit": MAX_COLUMNS}
+            )
+        columns.update(dict.fromkeys(values))
+        if len(columns) > MAX_COLUMNS:
+            raise ImportFileError(
+                _("The file has %(count)s columns; at most %(limit)s are read. Remove the others.")
+                % {"count": len(columns), "limit": MAX_COLUMNS}
+            )
+        records.append(Record(number=index, values=values))
+    if items and not records:
+        raise ImportFileError(NOT_A_LIST)
+    return Table(format="json", columns=list(columns), records=records)
+
+
+def _flatten(value: Any, prefix: str, values: dict[str, str]) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _flatten(item, f"{prefix}.{key}" if prefix else str(key), values)
+    elif isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+        _flatten(value[0], prefix, values)  # e.g. "locations": [{…}]: the first one
+    else:
+        values[prefix] = _property_text(value)[:MAX_CELL_CHARACTERS]
 
 
 def _property_text(value: Any) -> str:
@@ -226,7 +362,7 @@ def _place_feature(record: Record, geometry: Any) -> None:
         else:
             record.rejection = Note("geometry_unsupported", {"type": kind})
             return
-    except (TypeError, ValueError, IndexError, ZeroDivisionError):
+    except (TypeError, ValueError, IndexError, KeyError, ZeroDivisionError, OverflowError):
         record.rejection = Note("coordinates_invalid", {"value": json.dumps(coordinates)[:60]})
         return
     if not _valid_position(latitude, longitude):

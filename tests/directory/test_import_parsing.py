@@ -71,8 +71,8 @@ def test_quoted_multi_line_fields_stay_one_row_and_become_one_line():
         (b"PK\x03\x04\x14\x00\x06\x00" + b"\x00" * 40, "list.csv", "spreadsheet workbook"),
         (bytes(range(256)) * 20, "binary.csv", "not readable text"),
         (b'{"type": "FeatureCollection", "features": [', "broken.geojson", "not valid JSON"),
-        (b'{"type": "Topology", "objects": {}}', "topo.json", "not a GeoJSON FeatureCollection"),
-        (b"[1, 2, 3]", "list.json", "not a GeoJSON FeatureCollection"),
+        (b'{"type": "Topology", "objects": {}}', "topo.json", "nor a list of objects"),
+        (b"[1, 2, 3]", "list.json", "neither a GeoJSON FeatureCollection"),
     ],
 )
 def test_malformed_files_are_refused_with_a_clear_reason(data, filename, message):

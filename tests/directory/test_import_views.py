@@ -189,7 +189,7 @@ def test_a_mapping_without_a_name_column_is_refused(
         (b"", "leer.csv", "file is empty."),
         ("Name;Ort\nKöln eG;Köln\n".encode("utf-16-le"), "kaputt.csv", "not readable text"),
         (b'{"type": "Feature"', "map.geojson", "not valid JSON"),
-        (b'{"features": []}', "map.geojson", "not a GeoJSON FeatureCollection"),
+        (b'{"features": []}', "map.geojson", "neither a GeoJSON FeatureCollection"),
     ],
 )
 def test_malformed_uploads_get_a_clear_error_and_leave_everything_untouched(
