@@ -62,10 +62,14 @@ def test_tiles_come_through_the_apps_proxy_only(
     hostsharing,
     requests_seen,
     fake_tiles,  # noqa: F811
+    settings,
 ):
+    # A busy CI machine can take longer than the fixture's 1 s for a tile; one slow tile would
+    # mark the server down for MAP_TILES_RETRY_SECONDS and fail every tile of the page.
+    settings.MAP_TILES_TIMEOUT_SECONDS = 10.0
     page.goto(live_server.url + "/")
 
-    expect(page.locator(".leaflet-tile-loaded").first).to_be_attached()
+    expect(page.locator(".leaflet-tile-loaded").first).to_be_attached(timeout=15_000)
     assert any(re.search(r"/tiles/6/\d+/\d+\.png$", url) for url in requests_seen)
     assert fake_tiles.requests  # the proxy asked the tile server, not the browser
     assert_only_our_host(requests_seen, live_server)
