@@ -9,9 +9,9 @@ both speaking geopy's ``Geocoder`` interface:
   "Muenchen" and "Munich" are the same place.
 - The geopy service named by the ``GEOCODER`` setting ("nominatim", "photon", …) at
   ``GEOCODER_URL``, asked for the full address, at most once per
-  ``GEOCODER_MIN_DELAY_SECONDS`` per process (geopy's ``RateLimiter``). Its answers, found or
-  not, are cached (``GEOCODER_CACHE_SECONDS``, ``GEOCODER_CACHE_MISS_SECONDS``). When it finds
-  nothing, the offline gazetteer answers instead.
+  ``GEOCODER_MIN_DELAY_SECONDS`` across all processes (``wait_for_turn``, held in Redis).
+  Its answers, found or not, are cached (``GEOCODER_CACHE_SECONDS``,
+  ``GEOCODER_CACHE_MISS_SECONDS``). When it finds nothing, the offline gazetteer answers instead.
 
 When the service cannot be reached (connection refused, timeout, HTTP 5xx, rate limit), the
 offline gazetteer stands in:
@@ -33,8 +33,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import re
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -43,7 +45,6 @@ from django.conf import settings
 from django.core.cache import cache
 from geopy import exc as geopy_exc
 from geopy.distance import great_circle
-from geopy.extra.rate_limiter import RateLimiter
 from geopy.geocoders import Nominatim, get_geocoder_for_service
 from geopy.geocoders.base import Geocoder
 from geopy.location import Location as GeopyLocation
@@ -302,11 +303,9 @@ def _reported_state(raw: dict) -> str:
 @lru_cache(maxsize=4)
 def _service_geocoder(
     service: str, url: str, user_agent: str, timeout: float, min_delay: float
-) -> tuple[Geocoder, RateLimiter]:
-    """Return the service's geocoder and its rate-limited ``geocode``, one per process.
-
-    The ``RateLimiter`` must outlive a single call to space the calls out, hence the cache
-    (keyed by the settings, so that tests may change them).
+) -> tuple[Geocoder, Callable]:
+    """Return the service's geocoder and its ``geocode`` that waits for its turn (see
+    ``wait_for_turn``), one per process (keyed by the settings, so that tests may change them).
     """
     options = {"user_agent": user_agent, "timeout": timeout}
     if url:
@@ -314,11 +313,38 @@ def _service_geocoder(
         options["scheme"] = parts.scheme or "https"
         options["domain"] = parts.netloc + parts.path.rstrip("/")
     geocoder = get_geocoder_for_service(service)(**options)
+
     # No retries here: the Celery task retries with backoff instead of blocking a worker.
-    geocode = RateLimiter(
-        geocoder.geocode, min_delay_seconds=min_delay, max_retries=0, swallow_exceptions=False
-    )
+    def geocode(*args, **kwargs):
+        wait_for_turn(service, min_delay)
+        return geocoder.geocode(*args, **kwargs)
+
     return geocoder, geocode
+
+
+THROTTLE_MAX_WAIT_SECONDS = 10.0
+
+
+def wait_for_turn(
+    service: str, min_delay: float, *, clock=time.monotonic, sleep=time.sleep
+) -> None:
+    """Wait until this request is the only one to ``service`` in its ``min_delay`` window,
+    counted across every process and host in Redis (one ``SET NX`` key per window).
+
+    geopy's ``RateLimiter`` counted per process: two Celery workers sent twice the one request
+    per second that Nominatim allows. Cached answers never get here, so they never wait. If
+    Redis is unreachable (the fail-safe cache then refuses every key), a request goes after
+    ``THROTTLE_MAX_WAIT_SECONDS``, which stays well below the allowed rate.
+    """
+    if min_delay <= 0:
+        return
+    window = max(1, math.ceil(min_delay))
+    deadline = clock() + THROTTLE_MAX_WAIT_SECONDS
+    while not cache.add(f"geocoder-turn:{service}", 1, window):
+        if clock() >= deadline:
+            logger.warning("No geocoder turn from the cache within %ss", THROTTLE_MAX_WAIT_SECONDS)
+            return
+        sleep(0.05)
 
 
 def judge_precision(raw: dict) -> str:

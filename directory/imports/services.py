@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -865,31 +864,7 @@ def _assign_slugs(organizations: list[Organization], record_ids: list[str]) -> N
 # --- Locating addresses -----------------------------------------------------------------------
 
 
-class RateLimiter:
-    """Keep at least ``interval`` seconds between calls (a public geocoder's usage policy)."""
-
-    def __init__(self, interval: float, *, clock=time.monotonic, sleep=time.sleep) -> None:
-        self.interval = interval
-        self.clock = clock
-        self.sleep = sleep
-        self.last: float | None = None
-
-    def wait(self) -> None:
-        if self.last is not None and self.interval > 0:
-            remaining = self.interval - (self.clock() - self.last)
-            if remaining > 0:
-                self.sleep(remaining)
-        self.last = self.clock()
-
-
-def geocoder_interval() -> float:
-    """Return the pause between two look-ups: none for the offline gazetteer, which asks nobody."""
-    return 0.0 if settings.GEOCODER == "offline" else settings.GEOCODER_MIN_DELAY_SECONDS
-
-
-def import_job_geocode_batch(
-    *, job_id: int, limit: int = GEOCODE_BATCH_SIZE, limiter: RateLimiter | None = None
-) -> bool:
+def import_job_geocode_batch(*, job_id: int, limit: int = GEOCODE_BATCH_SIZE) -> bool:
     """Locate up to ``limit`` addresses of an import's new entries; return whether more remain.
 
     Raises ``geocoding.GeocoderUnavailableError`` when the geocoder is down: the entries located
@@ -898,14 +873,14 @@ def import_job_geocode_batch(
     job = ImportJob.objects.get(pk=job_id)
     if job.status != ImportJob.Status.GEOCODING:
         return False
-    limiter = limiter or RateLimiter(geocoder_interval())
     pending = list(
         job.organizations.filter(geocode_status=Organization.GeocodeStatus.PENDING)
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]
     )
     for organization_id in pending:
-        limiter.wait()
+        # No pause here: the geocoder waits for its turn (shared across processes, in Redis)
+        # before it asks a service, and a cached or offline answer needs no turn at all.
         organization_geocode(organization_id=organization_id)
         ImportJob.objects.filter(pk=job_id).update(
             geocode_done=job.geocode_done + 1, updated_at=timezone.now()

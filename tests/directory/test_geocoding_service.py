@@ -1,6 +1,7 @@
 """The geopy path: a Nominatim service (the local fake), its cache, rate limit and outages."""
 
 import itertools
+import time
 from dataclasses import replace
 
 import pytest
@@ -194,3 +195,31 @@ def test_service_rejecting_our_requests_falls_back_to_the_gazetteer_for_good(
 )
 def test_precision_is_judged_from_what_the_service_reports(raw, precision):
     assert judge_precision(raw) == precision
+
+
+def test_13_the_throttle_is_shared_and_cached_answers_never_wait(nominatim, settings):
+    # Two workers are two processes: each has its own geocoder, but the turn is in the cache.
+    from django.core.cache import cache
+
+    from directory.geo import geocoding
+
+    settings.GEOCODER_MIN_DELAY_SECONDS = 1.0
+    cache.clear()
+    clock, slept = [0.0], []
+
+    def sleep(seconds):
+        slept.append(seconds)
+        clock[0] += seconds
+
+    geocoding.wait_for_turn("nominatim", 1.0, clock=lambda: clock[0], sleep=sleep)
+    assert slept == []  # the first goes at once
+    # The second, from "another process", waits (here until the fake deadline passes).
+    geocoding.wait_for_turn("nominatim", 1.0, clock=lambda: clock[0], sleep=sleep)
+    assert sum(slept) >= geocoding.THROTTLE_MAX_WAIT_SECONDS - 0.1
+    cache.clear()
+    locate(Address(street="Marktplatz 1", city="Aachen"))
+    started = time.monotonic()
+    for _ in range(5):
+        locate(Address(street="Marktplatz 1", city="Aachen"))
+    assert time.monotonic() - started < 0.5
+    assert len(nominatim.request_times) == 1

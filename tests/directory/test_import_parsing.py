@@ -8,7 +8,6 @@ from django.utils import translation
 from coopmap.csvsafe import neutralize
 from directory import imports
 from directory.imports import GEOMETRY, ImportFileError, ImportOptions, Record
-from directory.imports.services import RateLimiter
 
 pytestmark = pytest.mark.django_db  # sectors and field lengths come from the models
 
@@ -353,20 +352,3 @@ def test_pages_on_shared_platforms_are_told_apart_by_their_path():
 )
 def test_cells_are_written_so_that_spreadsheets_do_not_run_them(value, safe):
     assert neutralize(value) == safe
-
-
-def test_rate_limiter_keeps_the_geocoders_minimum_delay():
-    now = [100.0]
-    slept = []
-
-    def sleep(seconds):
-        slept.append(round(seconds, 2))
-        now[0] += seconds
-
-    limiter = RateLimiter(1.0, clock=lambda: now[0], sleep=sleep)
-    limiter.wait()  # the first call goes at once
-    now[0] += 0.25
-    limiter.wait()
-    now[0] += 3
-    limiter.wait()  # long enough since the last one
-    assert slept == [0.75]
