@@ -22,6 +22,7 @@ urlpatterns = [
     path("imports/<int:pk>/status.json", import_views.import_status, name="import-status"),
     path("imports/<int:pk>/mapping/", import_views.import_mapping, name="import-mapping"),
     path("imports/<int:pk>/confirm/", import_views.import_confirm, name="import-confirm"),
+    path("imports/<int:pk>/overrule/", import_views.import_overrule, name="import-overrule"),
     path("imports/<int:pk>/discard/", import_views.import_discard, name="import-discard"),
     path(
         "imports/<int:pk>/rejected.csv",

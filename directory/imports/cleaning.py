@@ -20,7 +20,15 @@ from django.utils.text import Truncator
 from coopmap.text import fold
 from directory.models import Organization, normalized_state
 
-from .duplicates import Candidate, name_key, register_key, site_key, town_key
+from .duplicates import (
+    Candidate,
+    city_key,
+    email_domain,
+    name_key,
+    register_key,
+    site_key,
+    town_key,
+)
 from .mapping import ImportOptions
 from .notes import Note
 from .reading import GEOMETRY, Record, _valid_position
@@ -336,6 +344,8 @@ class Row:
             ),
             position=self.position,
             town_key=town_key(self.values.get("postal_code", ""), self.values.get("city", "")),
+            email_domain=email_domain(self.values.get("public_email", "")),
+            city_key=city_key(self.values.get("city", "")),
         )
 
 

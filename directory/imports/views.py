@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import re
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -120,8 +121,10 @@ def _preview_context(request: HttpRequest, job: ImportJob) -> dict:
     show = request.GET.get("show", "")
     rows = [row for row in job.preview.get("rows", []) if not show or row["action"] == show]
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    overrides = (job.mapping or {}).get("overrides", {})
     for row in page:
         row["reasons"] = [imports.describe(note) for note in row["notes"]]
+        row["overridden"] = overrides.get(str(row["row"]), "")
     countries = [
         {"value": raw, "code": code, "name": _country_name(code), "count": count}
         for raw, code, count in job.preview.get("countries", [])
@@ -196,6 +199,34 @@ def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
         job=job, options=form.import_options(), kind=form.cleaned_data["kind"]
     )
     messages.success(request, _("The mapping was changed; the preview is being prepared again."))
+    return redirect(job)
+
+
+class OverruleForm(forms.Form):
+    row = forms.IntegerField(min_value=1)
+    decision = forms.ChoiceField(
+        choices=[("create", "create"), ("skip", "skip"), ("", "undo")], required=False
+    )
+
+
+@require_POST
+@manager_required
+def import_overrule(request: HttpRequest, pk: int) -> HttpResponse:
+    """Overrule the duplicate check for one row of a preview ("import anyway" or "skip"),
+    then prepare the preview again with that decision."""
+    job = get_object_or_404(ImportJob, pk=pk, status=ImportJob.Status.PREVIEWED)
+    form = OverruleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("That row cannot be overruled."))
+        return redirect(job)
+    options = ImportOptions.from_json(job.mapping)
+    row, decision = str(form.cleaned_data["row"]), form.cleaned_data["decision"]
+    if decision:
+        options.overrides[row] = decision
+    else:
+        options.overrides.pop(row, None)
+    import_services.import_job_remap(job=job, options=options, kind=job.kind)
+    messages.success(request, _("Your decision was noted; the preview is being prepared again."))
     return redirect(job)
 
 

@@ -152,3 +152,33 @@ def test_5_rejected_rows_keep_their_numbers_and_neutralize_formulas(manager_clie
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0][2:] == ["Name", "Latitude", "Longitude"]
     assert rows[1][2:] == ["No Place", "95", "-76.99828"]
+
+
+def test_1_the_preview_offers_to_overrule_each_row_and_links_the_matched_entry(
+    manager_client, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    from directory.models import ImportJob
+
+    existing = OrganizationFactory(name="Coop Genossenschaft", city="Basel", country="CH")
+    source = import_services.import_source_save(name="Basel")
+    job = import_services.import_job_create(
+        data=b"Name,City,Country\nCoop Genossenschaft,Basel,CH\n",
+        filename="basel.csv",
+        source=source,
+        enqueue_preview=False,
+    )
+    job = import_services.import_job_preview(job_id=job.pk)
+    html = manager_client.get(job.get_absolute_url()).content.decode()
+    assert reverse("manage:directory-manage:review", args=[existing.pk]) in html
+    assert "Not a duplicate: import it" in html
+    with django_capture_on_commit_callbacks(execute=True):
+        manager_client.post(
+            reverse("manage:directory-manage:import-overrule", args=[job.pk]),
+            {"row": 2, "decision": "create"},
+        )
+    job = ImportJob.objects.get(pk=job.pk)
+    assert job.status == ImportJob.Status.PREVIEWED
+    assert job.preview["counts"]["create"] == 1
+    assert "Undo my decision" in manager_client.get(job.get_absolute_url()).content.decode()
