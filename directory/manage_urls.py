@@ -10,6 +10,7 @@ app_name = "directory-manage"
 urlpatterns = [
     path("", manage_views.queue, name="queue"),
     path("<int:pk>/", manage_views.review, name="review"),
+    path("<int:pk>/edit/", manage_views.edit, name="edit"),
     path("<int:pk>/approve/", manage_views.approve, name="approve"),
     path("<int:pk>/reject/", manage_views.reject, name="reject"),
     path("<int:pk>/position/", manage_views.place, name="place"),

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from coopmap.permissions import manager_required
 
 from . import services
-from .forms import PositionForm, ReasonForm
+from .forms import OrganizationForm, PositionForm, ReasonForm
 from .models import Organization, OrganizationRevision
 
 QUEUE_PAGE_SIZE = 25
@@ -42,6 +42,28 @@ def queue(request: HttpRequest) -> HttpResponse:
 def review(request: HttpRequest, pk: int) -> HttpResponse:
     organization = get_object_or_404(Organization, pk=pk)
     return _render_review(request, organization)
+
+
+@manager_required
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct an entry with the self-service form's fields and validation (audit-logged)."""
+    organization = get_object_or_404(Organization, pk=pk)
+    form = OrganizationForm(request.POST or None, instance=organization)
+    if request.method == "POST" and form.is_valid():
+        changes = form.changes()
+        if "sectors" in changes:
+            changes["sectors"] = list(changes["sectors"])
+        services.organization_edit_by_manager(
+            organization=organization, changes=changes, by=request.user
+        )
+        messages.success(request, _("The entry was saved."))
+        return redirect("manage:directory-manage:review", pk=organization.pk)
+    return render(
+        request,
+        "manage/directory/edit.html",
+        {"organization": organization, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 def _render_review(

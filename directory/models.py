@@ -509,6 +509,7 @@ class AuditLogEntry(models.Model):
         PUBLISHED = "published", _("Published")
         ARCHIVED = "archived", _("Archived")
         POSITION_CORRECTED = "position_corrected", _("Position corrected")
+        EDITED = "edited", _("Edited by a manager")
         EDIT_LINK_SENT = "edit_link_sent", _("Edit link sent")
         REVISION_SUBMITTED = "revision_submitted", _("Change submitted")
         REVISION_APPROVED = "revision_approved", _("Change approved")

@@ -317,6 +317,36 @@ def organization_revision_submit(
 
 
 @transaction.atomic
+@transaction.atomic
+def organization_edit_by_manager(
+    *, organization: Organization, changes: dict, by: AbstractBaseUser
+) -> Organization:
+    """Apply a manager's corrections (validated by the self-service form), before or after
+    approval; log which fields changed and locate the entry again if its address changed."""
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    changes = dict(changes)
+    if "sectors" in changes:
+        organization.sectors.set(Sector.objects.filter(slug__in=changes.pop("sectors")))
+        changed = [*changes, "sectors"]
+    else:
+        changed = list(changes)
+    for field_name, value in changes.items():
+        setattr(organization, field_name, value)
+    if changes:
+        organization.save(update_fields=[*changes, "updated_at"])
+    if changed:
+        _log(
+            organization,
+            AuditLogEntry.Action.EDITED,
+            AuditLogEntry.ActorKind.USER,
+            by=by,
+            details={"fields": sorted(changed)},
+        )
+    if ADDRESS_FIELDS & set(changes):
+        organization_schedule_geocoding(organization=organization)
+    return organization
+
+
 def organization_revision_approve(
     *, revision: OrganizationRevision, by: AbstractBaseUser
 ) -> OrganizationRevision:
