@@ -9,6 +9,7 @@ app_name = "directory-manage"
 
 urlpatterns = [
     path("", manage_views.queue, name="queue"),
+    path("without-position/", manage_views.without_position, name="without-position"),
     path("<int:pk>/", manage_views.review, name="review"),
     path("<int:pk>/edit/", manage_views.edit, name="edit"),
     path("<int:pk>/approve/", manage_views.approve, name="approve"),

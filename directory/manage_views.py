@@ -39,6 +39,20 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @manager_required
+def without_position(request: HttpRequest) -> HttpResponse:
+    """List the published entries that the map cannot show, to place them by hand."""
+    entries = (
+        Organization.objects.published()
+        .filter(latitude__isnull=True)
+        .order_by("sort_name", "pk")
+        .only("pk", "name", "street", "postal_code", "city", "geocode_status")
+    )
+    page = Paginator(entries, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "manage/directory/without_position.html", {"page": page})
+
+
+@require_GET
+@manager_required
 def review(request: HttpRequest, pk: int) -> HttpResponse:
     organization = get_object_or_404(Organization, pk=pk)
     return _render_review(request, organization)

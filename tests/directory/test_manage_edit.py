@@ -42,3 +42,13 @@ def test_only_managers_edit(client):
     entry = OrganizationFactory()
     response = client.get(reverse("manage:directory-manage:edit", args=[entry.pk]))
     assert response.status_code in (302, 403)
+
+
+def test_the_dashboard_count_of_entries_without_position_links_to_them(manager_client):
+    OrganizationFactory(name="Irgendwo eG", latitude=None, longitude=None)
+    OrganizationFactory(name="Placed eG")
+    url = reverse("manage:directory-manage:without-position")
+    assert url in manager_client.get("/manage/").content.decode()
+    html = manager_client.get(url).content.decode()
+    assert "Irgendwo eG" in html
+    assert "Placed eG" not in html
