@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import gettext as gettext_module
 import hashlib
+import html
 import json
 import math
 import re
@@ -349,6 +350,14 @@ class Row:
         )
 
 
+# What spreadsheets and web scrapers leave where a name should be: formula errors ("#NAME?"),
+# widget labels ("MapsTooltip - stringFilter - Hidden").
+ARTEFACT_NAME = re.compile(
+    r"^#(?:NAME\?|REF!|VALUE!|N/A|DIV/0!|NULL!|NUM!)$|stringFilter|MapsTooltip|^(?:undefined|null|NaN)$",
+    re.IGNORECASE,
+)
+
+
 def normalize_record(record: Record, options: ImportOptions, *, kind: str) -> Row:
     """Turn a record into a ``Row``: map its columns, clean the values, check the position."""
     row = Row(number=record.number, raw=record.values)
@@ -375,7 +384,7 @@ def normalize_record(record: Record, options: ImportOptions, *, kind: str) -> Ro
     housenumber = take("housenumber")
     if housenumber and housenumber not in values["street"]:
         values["street"] = f"{values['street']} {housenumber}".strip()
-    values["name"] = " ".join(values["name"].split())
+    values["name"] = " ".join(html.unescape(values["name"]).split())  # "Bob&#39;s" -> "Bob's"
 
     website, warning, email_in_website = normalize_website(take("website"))
     values["website"] = website
@@ -431,6 +440,8 @@ def normalize_record(record: Record, options: ImportOptions, *, kind: str) -> Ro
         row.rejection = record.rejection
     elif not values["name"]:
         row.rejection = Note("no_name")
+    elif ARTEFACT_NAME.search(values["name"]):
+        row.rejection = Note("name_artefact", {"value": values["name"][:60]})
     _read_position(record, options, row, take)
     row.record_id = take("source_record_id")[:200] or derived_record_id(values, row.position)
     return row

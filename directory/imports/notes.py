@@ -20,6 +20,7 @@ class ImportFileError(Exception):
 NOTES = {
     # rejections
     "no_name": _("No name."),
+    "name_artefact": _("“%(value)s” is no name but something a spreadsheet or a web page left."),
     "geometry_unsupported": _("Geometry of type %(type)s cannot be placed on the map."),
     "coordinates_invalid": _("Coordinates %(value)s are not a position on Earth."),
     # duplicates

@@ -82,3 +82,16 @@ def test_8_huge_cells_are_cut():
     data = ("Name,Description\nA," + "y" * 100_000 + "\n").encode()
     table = imports.read_table(data, filename="big.csv")
     assert len(table.records[0].values["Description"]) == imports.reading.MAX_CELL_CHARACTERS
+
+
+def test_7_artefacts_are_rejected_and_html_entities_read():
+    data = b"Name,City\nMapsTooltip - stringFilter - Hidden,X\n#NAME?,Y\nBob&#39;s Bikes Co-op,Z\n"
+    table = imports.read_table(data, filename="ioo.csv")
+    options = imports.options_for(table)
+    rows = [imports.normalize_record(r, options, kind="cooperative") for r in table.records]
+    assert [row.rejection.code if row.rejection else None for row in rows] == [
+        "name_artefact",
+        "name_artefact",
+        None,
+    ]
+    assert rows[2].values["name"] == "Bob's Bikes Co-op"
