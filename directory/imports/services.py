@@ -354,7 +354,7 @@ class Planner:
             and not manual
             and row.position != (organization.latitude, organization.longitude)
         ):
-            changes.update(_position_fields(row.position, self.options.precision))
+            changes.update(_position_fields(row.position, claimed_precision(row, self.options)))
         elif (
             not row.position
             and not manual
@@ -547,6 +547,20 @@ def _sector_lookup() -> dict[str, Sector]:
         for label in (sector.slug, sector.name_de, sector.name_en):
             lookup[imports.fold_header(label)] = sector
     return lookup
+
+
+def claimed_precision(row: Row, options: ImportOptions) -> str:
+    """Return the precision a file's position may claim for ``row``: never finer than the row's
+    address ("the marker shows the address" only where there is a street)."""
+    precision = options.precision
+    values = row.values
+    if precision == Organization.Precision.ADDRESS and not values.get("street"):
+        precision = (
+            Organization.Precision.POSTAL_CODE
+            if values.get("postal_code")
+            else Organization.Precision.CITY
+        )
+    return precision
 
 
 def _position_fields(position: tuple[float, float], precision: str) -> dict[str, Any]:
@@ -800,7 +814,7 @@ def _new_organization(job: ImportJob, outcome: Outcome, now) -> Organization:
         organization.status = Organization.Status.PENDING
     if row.position:
         for name, value in _position_fields(
-            row.position, ImportOptions.from_json(job.mapping).precision
+            row.position, claimed_precision(row, ImportOptions.from_json(job.mapping))
         ).items():
             setattr(organization, name, value)
     elif row.has_address:

@@ -182,3 +182,11 @@ def test_1_the_preview_offers_to_overrule_each_row_and_links_the_matched_entry(
     assert job.status == ImportJob.Status.PREVIEWED
     assert job.preview["counts"]["create"] == 1
     assert "Undo my decision" in manager_client.get(job.get_absolute_url()).content.decode()
+
+
+def test_6_a_position_without_street_claims_no_address_precision():
+    job = run(
+        "Name,Location,Latitude,Longitude\nBuyCo,United Kingdom,54.0,-2.0\n", source="precision"
+    )
+    assert job.created_count == 1
+    assert Organization.objects.get(name="BuyCo").geocode_precision == "city"
