@@ -894,7 +894,7 @@ def report_file_path(instance: ReportFile, filename: str) -> str:
 
 
 class ReportFile(models.Model):
-    """One export of a report (CSV, XLSX, PDF, JSON), stored under ``MEDIA_ROOT/reports/``."""
+    """One export of a report (CSV, XLSX, PDF, JSON), in the default storage under ``reports/``."""
 
     class Kind(models.TextChoices):
         CSV = "csv", _("CSV, aggregated")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
@@ -279,13 +280,21 @@ def _report_start(report_id: int) -> Report | None:
     return report
 
 
-def report_directory(report: Report) -> Path:
-    return Path(default_storage.path(f"reports/{report.survey.slug}/{report.pk}"))
+def report_directory(report: Report) -> str:
+    """The storage name (not a path: any storage backend) under which ``report``'s files lie."""
+    return f"reports/{report.survey.slug}/{report.pk}"
 
 
 def _report_discard_files(report: Report) -> None:
+    """Forget ``report``'s files and delete whatever lies in its directory in the storage."""
     ReportFile.objects.filter(report=report).delete()
-    shutil.rmtree(report_directory(report), ignore_errors=True)
+    directory = report_directory(report)
+    try:
+        _folders, names = default_storage.listdir(directory)
+    except OSError:  # no such directory, or the storage cannot be read: nothing to discard
+        return
+    for name in names:
+        default_storage.delete(f"{directory}/{name}")
 
 
 def _report_make(report: Report) -> None:
@@ -315,14 +324,19 @@ def _report_make(report: Report) -> None:
     shared = result if report.internal else suppression.suppressed(result)
     writers = _report_writers(report, result, shared)
     files = []
-    for done, (kind, filename, write) in enumerate(writers, start=1):
-        name = f"reports/{survey.slug}/{report.pk}/{filename}"
-        path = Path(default_storage.path(name))
-        with exports.atomic_file(path) as temporary:
-            write(temporary)
-        files.append(ReportFile(report=report, kind=kind, file=name, size=path.stat().st_size))
-        span = 99 - PROGRESS_ASSEMBLED
-        progress(PROGRESS_ASSEMBLED + span * done // len(writers))
+    # Each file is written on local scratch space and then handed to the storage whole
+    # (Django's storage API only: a shared disk, object storage, or memory in tests).
+    with tempfile.TemporaryDirectory(prefix="coopmap-report-") as scratch:
+        for done, (kind, filename, write) in enumerate(writers, start=1):
+            local = Path(scratch) / filename
+            write(local)
+            with local.open("rb") as handle:
+                name = default_storage.save(
+                    f"{report_directory(report)}/{filename}", File(handle, name=filename)
+                )
+            files.append(ReportFile(report=report, kind=kind, file=name, size=local.stat().st_size))
+            span = 99 - PROGRESS_ASSEMBLED
+            progress(PROGRESS_ASSEMBLED + span * done // len(writers))
     with transaction.atomic():
         ReportFile.objects.bulk_create(files)
         finished = Report.objects.filter(pk=report.pk, status=Report.Status.RUNNING).update(

@@ -135,6 +135,7 @@ def test_link_for_entry_a_never_opens_entry_b(client, organization):
         "garbage",
         signing.TimestampSigner(salt="other").sign("1.abc"),
     ],
+    ids=["garbage", "other-salt"],  # stable names for pytest-xdist's workers
 )
 def test_wrong_edit_links_are_refused(client, organization, token):
     response = client.get(reverse("directory:self-service", args=[organization.slug, token]))

@@ -186,7 +186,13 @@ def test_too_fast_submit_shows_the_form_again_with_the_input_kept(client, settin
     assert client.post(SIGNUP_URL, signup_data(form_token=token)).status_code == 302
 
 
-@pytest.mark.parametrize("token", ["", "forged", signing.dumps({"key": "x"}, salt="other")])
+# Stable ids: a signed value changes every second, and pytest-xdist's workers must collect the
+# same test names.
+@pytest.mark.parametrize(
+    "token",
+    ["", "forged", signing.dumps({"key": "x"}, salt="other")],
+    ids=["missing", "forged", "other-salt"],
+)
 def test_missing_or_forged_form_stamp_counts_as_too_fast_and_issues_a_new_one(client, token):
     response = client.post(SIGNUP_URL, signup_data(form_token=token))
     assert response.status_code == 200

@@ -4,6 +4,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -146,9 +148,8 @@ def test_a_build_reports_its_progress_from_0_to_100(survey, request_report):
 def test_a_build_left_running_by_a_dead_worker_is_rebuilt_from_scratch(survey, request_report):
     report, _created = request_report(survey, run=False, formats=["csv", "json"])
     directory = services.report_directory(report)
-    directory.mkdir(parents=True)
-    (directory / ".leftover.csv.part").write_text("half a file")
-    (directory / "stale.csv").write_text("from the crashed attempt")
+    default_storage.save(f"{directory}/.leftover.csv.part", ContentFile(b"half a file"))
+    default_storage.save(f"{directory}/stale.csv", ContentFile(b"from the crashed attempt"))
     Report.objects.filter(pk=report.pk).update(
         status=Report.Status.RUNNING, progress=60, attempts=1, heartbeat_at=timezone.now()
     )
@@ -157,7 +158,7 @@ def test_a_build_left_running_by_a_dead_worker_is_rebuilt_from_scratch(survey, r
 
     report.refresh_from_db()
     assert (report.status, report.progress, report.attempts) == ("done", 100, 2)
-    assert sorted(path.name for path in directory.iterdir()) == sorted(
+    assert sorted(default_storage.listdir(directory)[1]) == sorted(
         f.filename for f in report.files.all()
     )
     assert report.files.count() == 2
@@ -234,3 +235,35 @@ def test_the_sweep_leaves_recently_sent_reports_alone(survey, request_report):
     result = sweep_reports.delay().get()
 
     assert result == {"failed": 0, "resent": 0}
+
+
+def test_reports_are_built_and_downloaded_on_another_storage_backend(
+    survey, request_report, settings, manager_client
+):
+    """Only Django's storage API touches report files: no path, no shared disk needed."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+    report, _created = request_report(survey, breakdown="kind")
+
+    assert report.status == Report.Status.DONE, report.error
+    assert set(report.files.values_list("kind", flat=True)) == {"csv", "xlsx", "pdf", "json"}
+    for report_file in report.files.all():
+        with report_file.file.open("rb") as handle:
+            assert len(handle.read()) == report_file.size > 0
+    assert not Path(settings.MEDIA_ROOT).exists()  # nothing went to the local disk
+    with default_storage.open(report.files.get(kind="csv").file.name, "rb") as handle:
+        expected = handle.read()
+    response = manager_client.get(f"/manage/survey/{survey.slug}/reports/{report.pk}/files/csv/")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == expected
+
+    # A rebuild throws the earlier files away through the same storage.
+    Report.objects.filter(pk=report.pk).update(status=Report.Status.RUNNING)
+    build_report.delay(report.pk)
+    report.refresh_from_db()
+    assert report.status == Report.Status.DONE
+    assert sorted(default_storage.listdir(services.report_directory(report))[1]) == sorted(
+        f.filename for f in report.files.all()
+    )

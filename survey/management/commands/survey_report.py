@@ -132,13 +132,13 @@ class Command(BaseCommand):
         files = {file.kind: file for file in report.files.all()}
         wanted = [files[KIND_OF_FORMAT[file_format]]] if file_format else list(files.values())
         for report_file in wanted:
-            source = Path(report_file.file.path)
             if output == "-":
-                with source.open("rb") as handle:
+                with report_file.file.open("rb") as handle:
                     shutil.copyfileobj(handle, sys.stdout.buffer)
                 continue
             target = Path(output) if output else Path.cwd() / report_file.filename
-            shutil.copyfile(source, target)
+            with report_file.file.open("rb") as handle, target.open("wb") as copy:
+                shutil.copyfileobj(handle, copy)
             self.stderr.write(f"Wrote {target} ({report_file.get_kind_display()}).")
 
 
