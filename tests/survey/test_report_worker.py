@@ -97,7 +97,13 @@ def test_killing_the_worker_midway_still_yields_one_complete_report(
     assert report.attempts == 2
     assert Report.objects.count() == 1
     assert min(after[1:]) < before[-1]  # the rerun started again from scratch
-    assert sorted(report.files.values_list("kind", flat=True)) == ["csv", "json", "pdf", "xlsx"]
+    assert sorted(report.files.values_list("kind", flat=True)) == [
+        "csv",
+        "csv_excel_de",
+        "json",
+        "pdf",
+        "xlsx",
+    ]
     directory = worker_media / f"reports/{survey.slug}/{report.pk}"
     assert sorted(p.name for p in directory.iterdir()) == sorted(
         f.filename for f in report.files.all()
