@@ -102,7 +102,13 @@ def test_a_built_report_is_done_with_its_files_fingerprint_and_result(survey, re
     assert report.respondent_count == 13
     assert len(report.fingerprint) == 64
     assert report.started_at <= report.finished_at
-    assert set(report.files.values_list("kind", flat=True)) == {"csv", "xlsx", "pdf", "json"}
+    assert set(report.files.values_list("kind", flat=True)) == {
+        "csv",
+        "csv_excel_de",
+        "xlsx",
+        "pdf",
+        "json",
+    }
     for report_file in report.files.all():
         assert Path(report_file.file.path).stat().st_size == report_file.size > 0
         assert f"reports/{survey.slug}/{report.pk}/" in report_file.file.name
@@ -161,12 +167,13 @@ def test_a_build_left_running_by_a_dead_worker_is_rebuilt_from_scratch(survey, r
     assert sorted(default_storage.listdir(directory)[1]) == sorted(
         f.filename for f in report.files.all()
     )
-    assert report.files.count() == 2
+    # "csv" brings the German-Excel CSV along.
+    assert report.files.count() == 3
 
 
 def test_building_a_done_report_again_changes_nothing(survey, request_report):
     report, _created = request_report(survey, formats=["csv"])
-    path = Path(report.files.get().file.path)
+    path = Path(report.files.get(kind="csv").file.path)
     written = path.stat().st_mtime_ns
 
     assert services.report_build(report_id=report.pk) is None
@@ -248,7 +255,13 @@ def test_reports_are_built_and_downloaded_on_another_storage_backend(
     report, _created = request_report(survey, breakdown="kind")
 
     assert report.status == Report.Status.DONE, report.error
-    assert set(report.files.values_list("kind", flat=True)) == {"csv", "xlsx", "pdf", "json"}
+    assert set(report.files.values_list("kind", flat=True)) == {
+        "csv",
+        "csv_excel_de",
+        "xlsx",
+        "pdf",
+        "json",
+    }
     for report_file in report.files.all():
         with report_file.file.open("rb") as handle:
             assert len(handle.read()) == report_file.size > 0
