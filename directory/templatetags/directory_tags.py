@@ -54,6 +54,7 @@ def basemap_config() -> SafeString:
         "outline_attribution": outline_attribution,
         "min_zoom": 3,
         "max_zoom": settings.MAP_TILES_MAX_ZOOM if tiles else 14,
+        "outline_place_zoom": 11,
         "world": static("basemap/world.geojson"),
         "states": static("basemap/de-states.geojson"),
         "cities": static("basemap/cities.json"),

@@ -153,6 +153,13 @@ export function addBasemap(map) {
   );
 }
 
+// The zoom to show a single place at: the outlines hold nothing finer than districts, so
+// without tiles a closer view would show an empty square.
+export function placeZoom(zoom) {
+  const config = basemapConfig();
+  return config.tiles ? zoom : Math.min(zoom, config.outline_place_zoom);
+}
+
 // Create a Leaflet map in `container` with the basemap; options as for L.map, with `center`
 // and `zoom`.
 export function createMap(container, options) {

@@ -150,12 +150,23 @@ function organizationMarker(lat, lng, organizations) {
     keyboard: true,
     riseOnHover: true,
   });
-  marker.bindPopup(() => popupContent(organizations), { maxWidth: 280, maxHeight: 320 });
+  marker.bindPopup(() => popupContent(organizations), {
+    maxWidth: 280,
+    maxHeight: 320,
+    autoPanPaddingTopLeft: [16, 64], // clear of the phone bar over the map
+  });
   return marker;
 }
 
+// The place whose popup is open: opening a popup may pan the map, which reloads the markers,
+// and the popup is to stay open on the new marker at that place.
+let openPlace = null;
+let redrawing = false;
+
 function drawFeatures(map, layer, features) {
+  redrawing = true;
   layer.clearLayers();
+  redrawing = false;
   const places = new Map();
   for (const feature of features) {
     if (feature.properties.cluster) {
@@ -166,10 +177,21 @@ function drawFeatures(map, layer, features) {
     if (!places.has(key)) places.set(key, []);
     places.get(key).push(feature.properties);
   }
+  let reopen = null;
   for (const [key, organizations] of places) {
     const [lng, lat] = key.split(",").map(Number);
-    layer.addLayer(organizationMarker(lat, lng, organizations));
+    const marker = organizationMarker(lat, lng, organizations);
+    marker.on("popupopen", () => {
+      openPlace = key;
+    });
+    marker.on("popupclose", () => {
+      if (!redrawing) openPlace = null;
+    });
+    layer.addLayer(marker);
+    if (key === openPlace) reopen = marker;
   }
+  if (reopen) reopen.openPopup();
+  else openPlace = null;
 }
 
 function showList(collection) {

@@ -1,6 +1,6 @@
 // The review page's map: drag the pin (or click the map) to correct an entry's position.
 // The latitude/longitude inputs stay the source of truth, so the form works without JavaScript.
-import { createMap } from "./basemap.js";
+import { createMap, placeZoom } from "./basemap.js";
 
 const GERMANY = { center: [51.1, 10.4], zoom: 5 };
 const PLACED_ZOOM = 12;
@@ -19,7 +19,7 @@ function start() {
   const position = readPosition(latitude, longitude);
   const map = createMap(
     document.getElementById(form.dataset.map),
-    position ? { center: position, zoom: PLACED_ZOOM } : GERMANY,
+    position ? { center: position, zoom: placeZoom(PLACED_ZOOM) } : GERMANY,
   );
   let marker = null;
 

@@ -183,3 +183,17 @@ def test_on_a_phone_the_map_comes_first_and_filters_open_over_it(page, live_serv
     page.get_by_role("button", name="Menü").click()
     page.locator("#site-nav").get_by_role("link", name="Verzeichnis").click()
     expect(page).to_have_url(re.compile(r"/directory/"))
+
+
+def test_a_popup_stays_open_when_opening_it_pans_the_map(page, live_server, hostsharing):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(live_server.url + "/?lat=53.45&lng=9.9937&z=11")  # the marker near the top
+    expect(page.locator("#map-status")).to_have_text("Eine Organisation im Kartenausschnitt.")
+
+    page.locator('.map-marker[title="Hostsharing eG"]').click()
+    # The popup does not fit above the marker: the map pans, reloads its markers after the
+    # debounce, and the popup is open again on the new marker.
+    expect(page).not_to_have_url(re.compile(r"lat=53\.45000&"))
+    page.wait_for_timeout(800)
+
+    expect(page.locator(".leaflet-popup .map-popup-name")).to_have_text("Hostsharing eG")
